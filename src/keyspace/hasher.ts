@@ -1,6 +1,7 @@
 // The pluggable hash function of the keyspace: maps a shard key to a point of the signed 64-bit hash
 // space. Implementations (PostgresHasher, Murmur3Hasher, Murmur2Hasher) only say how one column value
 // hashes; how the columns of a multi-column key combine is fixed here, the same for all of them.
+import { SwitchyardError } from '../util/errors.js';
 import { hashCombine64Into, toBigInt } from './int64.js';
 import type { HasherName, KeyType, KeyValue } from './key-type.js';
 
@@ -32,6 +33,18 @@ export interface Hasher {
   point(types: readonly KeyType[], values: readonly KeyValue[]): bigint;
   /** `point` without BigInt: writes the point's halves into `out` (see ColumnHashFn). */
   pointInto(types: readonly KeyType[], values: readonly KeyValue[], out: Int32Array): void;
+}
+
+/** The entry of `byType` for `type`, or a 0A000 error naming the unsupported type. */
+export function columnHashFor(byType: Readonly<Record<KeyType, ColumnHashFn>>, type: KeyType): ColumnHashFn {
+  const fn = Object.hasOwn(byType, type) ? byType[type] : undefined;
+  if (!fn) {
+    throw new SwitchyardError(
+      '0A000',
+      `shard keys of type ${String(type)} are not supported; use int2, int4, int8, text, varchar or uuid`,
+    );
+  }
+  return fn;
 }
 
 /** The column-combining part of every Hasher; subclasses supply `columnHash`. */

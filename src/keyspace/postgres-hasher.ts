@@ -2,9 +2,8 @@
 // computes in SQL exactly the point the router computed (a CHECK constraint can reject a misrouted row,
 // a resharding copy can select a range with a WHERE clause). Verified bit for bit against PostgreSQL
 // 15 and PGlite (PostgreSQL 18) in postgres-hasher.test.ts.
-import { SwitchyardError } from '../util/errors.js';
 import type { ColumnHashFn } from './hasher.js';
-import { CombiningHasher } from './hasher.js';
+import { CombiningHasher, columnHashFor } from './hasher.js';
 import { int32Key, int64KeyInto } from './integer-key.js';
 import {
   HASH_PARTITION_SEED,
@@ -92,8 +91,6 @@ export class PostgresHasher extends CombiningHasher {
   readonly name = 'postgres' as const;
 
   columnHash(type: KeyType): ColumnHashFn {
-    const fn = BY_TYPE[type];
-    if (!fn) throw new SwitchyardError('0A000', `shard keys of type ${String(type)} are not supported`);
-    return fn;
+    return columnHashFor(BY_TYPE, type);
   }
 }
