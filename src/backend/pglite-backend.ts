@@ -1,0 +1,273 @@
+// An embedded shard: one PGlite database (PostgreSQL in WebAssembly) in its own data directory.
+//
+// PGlite has a single connection, so the backend is a lock around it: `query`, `exec` and `stream`
+// take the lock for one call, `session()` holds it until `release()`. Embedded shards therefore run
+// one transaction at a time; a caller that waits longer than `lockTimeoutMs` fails with SQLSTATE
+// 55P03 naming the shard. Waiters are served first come, first served.
+//
+// Two-phase commit needs one more rule here. A transaction prepared on the shard keeps its locks,
+// and a statement that waits for one of them would wait forever: PGlite runs on the JavaScript
+// thread, no other backend can ever finish that transaction, and lock and statement timeouts do
+// not fire in PGlite. So while a prepared transaction is pending, only `commitPrepared`,
+// `rollbackPrepared`, `listPrepared` and `close` run; everything else waits (within the lock
+// timeout) until the coordinator resolves it. That includes prepared transactions found at start-up.
+//
+// Cancellation is best effort: an aborted signal stops a call that is still waiting for the lock and
+// a stream between two batches, but a statement already running inside PGlite runs to its end (the
+// JavaScript thread is busy running it, so nothing can interrupt it).
+import { PGlite } from '@electric-sql/pglite';
+import { encodeParams } from './encode-params.js';
+import { FifoMutex, type Release } from './fifo-mutex.js';
+import { PgliteConnection } from './pglite-connection.js';
+import { loadPgliteRuntime } from './pglite-runtime.js';
+import { defaultBatchSize, PgliteSession } from './pglite-session.js';
+import { preparePgliteDataDir } from './pglite-template.js';
+import {
+  commitPreparedSql,
+  listPreparedSql,
+  rollbackPreparedSql,
+  toPreparedTransactions,
+} from './prepared-transactions.js';
+import type {
+  Param,
+  PreparedTransaction,
+  QueryOptions,
+  QueryResult,
+  RowBatch,
+  ShardBackend,
+  ShardSession,
+  StreamOptions,
+} from './shard-backend.js';
+import { BackendSqlState, canceledError, leftOpenTransactionError, ShardError } from './shard-error.js';
+
+/** How an embedded shard is opened. */
+export interface PgliteBackendOptions {
+  /** Longest wait for the shard's connection, in milliseconds (default 30 000). */
+  readonly lockTimeoutMs?: number;
+  /** `max_prepared_transactions` of the shard (default 64). */
+  readonly maxPreparedTransactions?: number;
+  /** Where the template data directory is cached (default: see `defaultTemplateCacheDir`). */
+  readonly templateCacheDir?: string;
+}
+
+/**
+ * One embedded shard. Open it with `PgliteBackend.open`: a new data directory is copied from a
+ * cached template, an existing one is opened as it is.
+ *
+ * @example
+ *   const shard = await PgliteBackend.open('s1', '/data/cluster/shards/s1');
+ *   const { rows } = await shard.query('select $1::int8 + 1', ['41']); // [['42']]
+ *   await shard.close();
+ */
+export class PgliteBackend implements ShardBackend {
+  readonly #mutex = new FifoMutex();
+  readonly #connection: PgliteConnection;
+  readonly #lockTimeoutMs: number;
+  /** Gids of transactions prepared here and not yet committed or rolled back. */
+  readonly #pendingPrepared = new Set<string>();
+  readonly #preparedWaiters = new Set<() => void>();
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly shard: string,
+    /** The shard's data directory. */
+    readonly dataDir: string,
+    db: PGlite,
+    options: PgliteBackendOptions,
+  ) {
+    this.#connection = new PgliteConnection(shard, db);
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+  }
+
+  /**
+   * Opens the shard in `dataDir`, creating the directory from the template when it is missing or
+   * empty. Prepared transactions left from before are loaded, and block other statements until they
+   * are resolved (see the file comment).
+   */
+  static async open(
+    shard: string,
+    dataDir: string,
+    options: PgliteBackendOptions = {},
+  ): Promise<PgliteBackend> {
+    await preparePgliteDataDir(shard, dataDir, options.templateCacheDir);
+    const runtime = await loadPgliteRuntime();
+    let db: PGlite;
+    try {
+      db = await PGlite.create({
+        dataDir,
+        postgresqlconf: [`max_prepared_transactions = ${options.maxPreparedTransactions ?? 64}`],
+        pgliteWasmModule: runtime.pgliteWasmModule,
+        fsBundle: runtime.fsBundle,
+      });
+    } catch (error) {
+      throw new ShardError(
+        shard,
+        BackendSqlState.sqlclientUnableToEstablishSqlconnection,
+        `could not open the embedded database in ${dataDir}: ${error instanceof Error ? error.message : String(error)}. Check that the directory was made by PGlite ${runtime.version} and that no other process has it open`,
+        { cause: error },
+      );
+    }
+    const backend = new PgliteBackend(shard, dataDir, db, options);
+    const pending = await backend.listPrepared();
+    for (const { gid } of pending) backend.#pendingPrepared.add(gid);
+    return backend;
+  }
+
+  query(sql: string, params?: readonly Param[], options?: QueryOptions): Promise<QueryResult> {
+    return this.#autocommit(options?.signal, () => this.#connection.query(sql, encodeParams(params)));
+  }
+
+  exec(sql: string, options?: QueryOptions): Promise<QueryResult[]> {
+    return this.#autocommit(options?.signal, () => this.#connection.exec(sql));
+  }
+
+  async *stream(sql: string, params?: readonly Param[], options?: StreamOptions): AsyncGenerator<RowBatch> {
+    const release = await this.#lockForStatements(options?.signal);
+    try {
+      yield* this.#connection.batches(sql, encodeParams(params), {
+        batchSize: options?.batchSize ?? defaultBatchSize,
+        signal: options?.signal,
+      });
+    } finally {
+      release();
+    }
+  }
+
+  async session(): Promise<ShardSession> {
+    const release = await this.#lockForStatements(undefined);
+    return new PgliteSession(
+      {
+        preparedBlock: () => (this.#pendingPrepared.size > 0 ? this.#preparedPendingError() : undefined),
+        notePrepared: (gid) => this.#pendingPrepared.add(gid),
+      },
+      this.#connection,
+      release,
+    );
+  }
+
+  commitPrepared(gid: string): Promise<void> {
+    return this.#finishPrepared(gid, commitPreparedSql(this.shard, gid));
+  }
+
+  rollbackPrepared(gid: string): Promise<void> {
+    return this.#finishPrepared(gid, rollbackPreparedSql(this.shard, gid));
+  }
+
+  async listPrepared(prefix = ''): Promise<PreparedTransaction[]> {
+    const release = await this.#lock(undefined);
+    try {
+      const { rows } = await this.#connection.query(listPreparedSql, [prefix]);
+      return toPreparedTransactions(rows);
+    } finally {
+      release();
+    }
+  }
+
+  /** Fails everyone waiting, lets the running statement finish, rolls back, checkpoints, closes. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const closed = this.#connection.closedError();
+      this.#mutex.failWaiters(closed);
+      for (const wake of [...this.#preparedWaiters]) wake();
+      await this.#connection.shutdown();
+    })();
+    return this.#closing;
+  }
+
+  async #finishPrepared(gid: string, sql: string): Promise<void> {
+    const release = await this.#lock(undefined);
+    try {
+      await this.#connection.exec(sql);
+      this.#resolved(gid);
+    } catch (error) {
+      // 42704: no such prepared transaction (already finished, e.g. by an earlier recovery run).
+      if (error instanceof ShardError && error.code === '42704') this.#resolved(gid);
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  #resolved(gid: string): void {
+    this.#pendingPrepared.delete(gid);
+    if (this.#pendingPrepared.size === 0) for (const wake of [...this.#preparedWaiters]) wake();
+  }
+
+  /** Runs one call under the lock; a transaction it leaves open is rolled back and reported. */
+  async #autocommit<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    const release = await this.#lockForStatements(signal);
+    try {
+      let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+      try {
+        outcome = { ok: true, value: await fn() };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      if (this.#connection.inTransaction()) {
+        await this.#connection.exec('ROLLBACK');
+        if (outcome.ok) throw leftOpenTransactionError(this.shard);
+      }
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
+    } finally {
+      release();
+    }
+  }
+
+  /** The lock, for work that may run while prepared transactions are pending. */
+  #lock(signal: AbortSignal | undefined, timeoutMs = this.#lockTimeoutMs): Promise<Release> {
+    if (this.#connection.closed) return Promise.reject(this.#connection.closedError());
+    return this.#mutex.acquire({
+      timeoutMs,
+      signal,
+      onTimeout: () =>
+        new ShardError(
+          this.shard,
+          BackendSqlState.lockNotAvailable,
+          `waited ${this.#lockTimeoutMs} ms for the embedded database, but another session holds it; an embedded (PGlite) shard runs one session or statement at a time, so release sessions promptly or raise lockTimeoutMs`,
+        ),
+      onAbort: () => canceledError(this.shard),
+    });
+  }
+
+  /** The lock, once no prepared transaction is pending (see the file comment). */
+  async #lockForStatements(signal: AbortSignal | undefined): Promise<Release> {
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    for (;;) {
+      const release = await this.#lock(signal, deadline - Date.now());
+      if (this.#pendingPrepared.size === 0) return release;
+      release();
+      await this.#waitForPrepared(deadline, signal);
+    }
+  }
+
+  #waitForPrepared(deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const finish = (error?: Error) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#preparedWaiters.delete(wake);
+        if (error) reject(error);
+        else resolve();
+      };
+      const wake = () => finish(this.#connection.closed ? this.#connection.closedError() : undefined);
+      const onAbort = () => finish(canceledError(this.shard));
+      const timer = setTimeout(
+        () => finish(this.#preparedPendingError()),
+        Math.max(0, deadline - Date.now()),
+      );
+      this.#preparedWaiters.add(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+    });
+  }
+
+  #preparedPendingError(): ShardError {
+    const gids = [...this.#pendingPrepared].slice(0, 5).join(', ');
+    return new ShardError(
+      this.shard,
+      BackendSqlState.lockNotAvailable,
+      `prepared transaction(s) ${gids} on this embedded shard await COMMIT PREPARED or ROLLBACK PREPARED; an embedded shard runs nothing else until they are resolved, so release the session that prepared and call commitPrepared or rollbackPrepared (the coordinator's recovery resolves in-doubt transactions at start-up)`,
+    );
+  }
+}
