@@ -210,9 +210,18 @@ export class PostgresCatalogStore implements CatalogStore {
 
   #unavailable(error: unknown): Error {
     if (error instanceof CatalogStoreError || error instanceof CatalogError) return error;
+    const sqlState = (error as { code?: unknown }).code;
+    const message = (error as Error).message;
+    // Class 08 (connection exception) and 57P (server shutting down) mean "unreachable"; other
+    // SQLSTATEs are the server refusing our statements (permissions, a damaged table).
+    const refused =
+      typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState) && !/^(08|57P)/.test(sqlState);
     return new CatalogStoreError(
       CatalogErrorCode.unavailable,
-      `catalog database ${this.#target} failed: ${(error as Error).message}; check that it is running and reachable`,
+      refused
+        ? `catalog database ${this.#target} refused a query on ${this.#table}: ${message} (SQLSTATE ${sqlState}); ` +
+            `check the catalog user's privileges and the ${this.#table} table`
+        : `catalog database ${this.#target} is unreachable: ${message}; check that it is running and reachable`,
       { cause: error },
     );
   }
