@@ -11,6 +11,7 @@ import { CatalogConflictError, CatalogError, CatalogErrorCode, CatalogStoreError
 import { CatalogListeners } from './catalog-listeners.js';
 import { type CatalogListener, type CatalogStore, checkCatalogToSave } from './catalog-store.js';
 import { deepFreeze } from './deep-freeze.js';
+import { ListenConnection } from './listen-connection.js';
 
 /** How to reach the catalog database and what to call things in it. */
 export interface PostgresCatalogStoreOptions {
@@ -51,16 +52,9 @@ export class PostgresCatalogStore implements CatalogStore {
   readonly #target: string;
   readonly #logger: Logger;
   readonly #listeners: CatalogListeners;
-  readonly #reconnectDelayMs: number;
-  readonly #maxReconnectDelayMs: number;
+  readonly #listen: ListenConnection;
   #schemaReady: Promise<void> | undefined;
   #closed = false;
-  /** The LISTEN client being opened or in use; undefined while waiting to reconnect. */
-  #listenClient: pg.Client | undefined;
-  #listening = false;
-  #listenBroken = false;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #nextReconnectDelay: number;
   #reloading: Promise<void> | undefined;
   #reloadAgain = false;
 
@@ -90,9 +84,21 @@ export class PostgresCatalogStore implements CatalogStore {
     this.#target = `${probe.host}:${probe.port}/${probe.database ?? ''}`;
     this.#logger = options.logger ?? loggerFor('catalog', { store: this.#target });
     this.#listeners = new CatalogListeners(this.#logger);
-    this.#reconnectDelayMs = options.reconnectDelayMs ?? 100;
-    this.#maxReconnectDelayMs = Math.max(options.maxReconnectDelayMs ?? 1000, this.#reconnectDelayMs);
-    this.#nextReconnectDelay = this.#reconnectDelayMs;
+    const reconnectDelayMs = options.reconnectDelayMs ?? 100;
+    this.#listen = new ListenConnection({
+      clientConfig: this.#clientConfig,
+      channel: this.#channel,
+      reconnectDelayMs,
+      maxReconnectDelayMs: Math.max(options.maxReconnectDelayMs ?? 1000, reconnectDelayMs),
+      logger: this.#logger,
+      onNotification: (payload) => {
+        // The payload is the new version: skip the reload for one this store already delivered.
+        const version = Number(payload);
+        if (!(Number.isFinite(version) && version <= this.#listeners.deliveredVersion)) this.#reload();
+      },
+      // Whatever changed before LISTEN took effect produced no notification for us: look now.
+      onListening: () => this.#reload(),
+    });
     this.#pool = new pg.Pool({
       ...this.#clientConfig,
       max: options.poolSize ?? 2,
@@ -153,7 +159,7 @@ export class PostgresCatalogStore implements CatalogStore {
   watch(listener: CatalogListener): () => void {
     this.#checkOpen();
     const unsubscribe = this.#listeners.add(listener);
-    if (!this.#listenClient && !this.#reconnectTimer) void this.#openListenConnection();
+    this.#listen.start();
     return unsubscribe;
   }
 
@@ -162,10 +168,7 @@ export class PostgresCatalogStore implements CatalogStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
-    clearTimeout(this.#reconnectTimer);
-    const client = this.#listenClient;
-    this.#listenClient = undefined;
-    await Promise.allSettled([client?.end(), this.#pool.end(), this.#reloading]);
+    await Promise.allSettled([this.#listen.close(), this.#pool.end(), this.#reloading]);
   }
 
   async #query<R extends pg.QueryResultRow>(
@@ -224,56 +227,6 @@ export class PostgresCatalogStore implements CatalogStore {
         : `catalog database ${this.#target} is unreachable: ${message}; check that it is running and reachable`,
       { cause: error },
     );
-  }
-
-  async #openListenConnection(): Promise<void> {
-    this.#reconnectTimer = undefined;
-    if (this.#closed) return;
-    const client = new pg.Client(this.#clientConfig);
-    this.#listenClient = client;
-    client.on('error', (error) => this.#listenLost(client, error));
-    client.on('end', () => this.#listenLost(client, undefined));
-    client.on('notification', (message) => {
-      if (message.channel !== this.#channel) return;
-      // The payload is the new version: skip the reload for one this store already delivered.
-      const version = Number(message.payload);
-      if (Number.isFinite(version) && version <= this.#listeners.deliveredVersion) return;
-      this.#reload();
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${this.#channel}`);
-    } catch (error) {
-      this.#listenLost(client, error);
-      client.end().catch(() => {});
-      return;
-    }
-    if (this.#listenClient !== client) return; // lost or closed meanwhile
-    this.#listening = true;
-    this.#nextReconnectDelay = this.#reconnectDelayMs;
-    if (this.#listenBroken) {
-      this.#listenBroken = false;
-      this.#logger.info('catalog LISTEN connection restored; reloading the catalog');
-    }
-    // Whatever changed before LISTEN took effect produced no notification for us: look now.
-    this.#reload();
-  }
-
-  #listenLost(client: pg.Client, error: unknown): void {
-    if (this.#listenClient !== client || this.#closed) return;
-    this.#listenClient = undefined;
-    if (!this.#listenBroken) {
-      this.#listenBroken = true;
-      this.#logger.warn(
-        { err: error, wasListening: this.#listening },
-        'catalog LISTEN connection lost; reconnecting (catalog changes are picked up on reconnect)',
-      );
-    }
-    this.#listening = false;
-    const delay = this.#nextReconnectDelay;
-    this.#nextReconnectDelay = Math.min(delay * 2, this.#maxReconnectDelayMs);
-    this.#reconnectTimer = setTimeout(() => void this.#openListenConnection(), delay);
-    this.#reconnectTimer.unref();
   }
 
   /** Loads and delivers the catalog; reloads coalesce so a burst of notifications costs one or two loads. */

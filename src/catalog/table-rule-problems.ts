@@ -140,15 +140,17 @@ function toInteger(value: KeyValue): bigint | undefined {
   return /^-?\d+$/.test(value) ? BigInt(value) : undefined;
 }
 
-/** Integers compare as numbers; text compares byte-wise, as the cluster's C collation does. */
+/** Integer keys compare as integers; text compares byte-wise, as the cluster's C collation does. */
 function ascending(a: KeyValue, b: KeyValue, integerKey: boolean): boolean {
-  const ia = toInteger(a);
-  const ib = toInteger(b);
-  if (integerKey || (typeof a !== 'string' && typeof b !== 'string')) {
+  if (integerKey) {
+    const ia = toInteger(a);
+    const ib = toInteger(b);
     return ia !== undefined && ib !== undefined && ia < ib;
   }
-  if (typeof a !== 'string' || typeof b !== 'string') return true; // mixed and untyped: nothing to compare
-  return Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
+  if (typeof a === 'string' && typeof b === 'string')
+    return Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
+  if (typeof a !== 'string' && typeof b !== 'string') return a < b; // number and bigint compare exactly
+  return true; // text against a number with no key type known: nothing sound to compare
 }
 
 function colocationProblems(tables: Readonly<Record<string, TableRule>>): string[] {
