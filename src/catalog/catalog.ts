@@ -7,6 +7,7 @@ import type { HasherName, KeyType, KeyValue } from '../keyspace/key-type.js';
 /** Lifecycle of a shard: serving (`active`), moving data (`migrating`), writes refused (`readonly`), out of service (`inactive`). */
 export type ShardStatus = 'active' | 'migrating' | 'readonly' | 'inactive';
 
+/** One shard: where it runs, which ranges of the hash space it owns, and its lifecycle state. */
 export interface ShardInfo {
   /** Stable small integer, never reused; shard maps return it on the hot path. */
   readonly id: number;
@@ -18,6 +19,7 @@ export interface ShardInfo {
   readonly primary: string;
   /** Read replicas, as connection strings. */
   readonly replicas: readonly string[];
+  /** Whether the shard serves reads and writes; see `ShardStatus`. */
   readonly status: ShardStatus;
   /** Bumped whenever this shard's entry changes. */
   readonly version: number;
@@ -45,7 +47,9 @@ export interface ShardedTableRule {
   readonly shardKey: readonly string[];
   /** Column types of the shard key, once known (learned from CREATE TABLE or the shards' schema). */
   readonly keyTypes?: readonly KeyType[];
+  /** The hash function applied to the key (for the `hash` resolver). */
   readonly hasher: HasherName;
+  /** How a key finds its shard. */
   readonly resolver: ResolverRule;
   /** Placed with this table: same key type, same placement, so joins on the key stay on one shard. */
   readonly colocateWith?: string;
@@ -56,11 +60,18 @@ export interface ReferenceTableRule {
   readonly kind: 'reference';
 }
 
+/** How a table is placed; a table the catalog does not name is unsharded, on `Catalog.homeShard`. */
 export type TableRule = ShardedTableRule | ReferenceTableRule;
 
+/**
+ * The whole cluster description. Build the first one with `createCatalog`, change it with the
+ * helpers of `catalog-changes.ts`, check it with `validateCatalog`, keep it in a `CatalogStore`.
+ * Catalogs from those functions and from stores are deeply frozen.
+ */
 export interface Catalog {
   /** Bumped by every change; a store refuses a write based on a stale version. */
   readonly version: number;
+  /** Every shard ever added (retired ones stay, `inactive` with no ranges, so ids are never reused). */
   readonly shards: readonly ShardInfo[];
   /** Table rules keyed by table name (`schema.table` or a bare name in `public`). */
   readonly tables: Readonly<Record<string, TableRule>>;
