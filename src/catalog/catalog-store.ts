@@ -25,6 +25,8 @@ export interface CatalogStore {
    *
    * @throws CatalogConflictError when the stored version is not `baseVersion`: reload and retry.
    * @throws CatalogError when `next` is invalid or does not advance the version.
+   * @throws CatalogStoreError (`CATALOG_STORE_UNAVAILABLE`) when the store failed; if the connection
+   *   broke mid-save the change may still have committed, so reload before deciding what to redo.
    */
   save(next: Catalog, baseVersion: number | undefined): Promise<void>;
   /**

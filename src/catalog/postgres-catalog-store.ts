@@ -75,8 +75,8 @@ export class PostgresCatalogStore implements CatalogStore {
       typeof options.connection === 'string' ? { connectionString: options.connection } : options.connection;
     this.#clientConfig = {
       ...base,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-      query_timeout: options.queryTimeoutMs ?? 10_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? base.connectionTimeoutMillis ?? 5000,
+      query_timeout: options.queryTimeoutMs ?? base.query_timeout ?? 10_000,
       keepAlive: true,
       application_name: 'switchyard-catalog',
     };
