@@ -122,8 +122,9 @@ export async function startPostgres(options: PgServerOptions = {}): Promise<PgSe
     max_wal_senders: '16',
     max_replication_slots: '16',
     max_connections: '200',
+    // fsync off keeps tests fast and loses nothing when only the server process dies (the OS keeps
+    // its buffers); synchronous_commit stays on so `kill()` never loses a commit that was acknowledged.
     fsync: 'off',
-    synchronous_commit: 'off',
     full_page_writes: 'off',
     ...options.settings,
   };
