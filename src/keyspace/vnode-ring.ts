@@ -5,7 +5,7 @@
 // Purely random tokens balance poorly: with V tokens per shard among N shards a shard's share has a
 // relative standard deviation of sqrt((1 - 1/N) / V), 5.4% for N = 4 and V = 256. So each token is the
 // best of `candidates` Murmur3 positions: the one that brings the shares closest to the shards'
-// weights (least sum of squared excess). Tokens are then placed incrementally: a shard's tokens depend
+// weights (least sum over shards of excess^2 / target). Tokens are then placed incrementally: a shard's tokens depend
 // on the ring it joined, which is why a ring is kept as its ranges (in the catalog), never recomputed.
 import { SwitchyardError } from '../util/errors.js';
 import { HASH_END, HASH_MIN } from './key-range.js';
@@ -113,7 +113,8 @@ class RingState {
     const candidates = Math.max(1, options.candidates ?? 16);
     let total = 0;
     for (const w of this.weights.values()) total += w;
-    const excess = (id: ShardId) => (this.loads.get(id) ?? 0) - (this.weights.get(id) ?? 0) / total;
+    const target = (id: ShardId) => (this.weights.get(id) ?? 0) / total;
+    const excess = (id: ShardId) => (this.loads.get(id) ?? 0) - target(id);
     for (let v = 0; v < vnodes; v++) {
       let best: { at: bigint; index: number; take: number } | undefined;
       let bestCost = Number.POSITIVE_INFINITY;
@@ -124,8 +125,14 @@ class RingState {
         const owner = this.owners[index]!;
         const end = index + 1 < this.starts.length ? this.starts[index + 1]! : HASH_END;
         const take = owner === shard.id ? 0 : Number(end - at) / SPACE;
-        // Change of the sum of squared excesses when `take` moves from `owner` to the new shard.
-        const cost = take === 0 ? 0 : 2 * take * (take + excess(shard.id) - excess(owner));
+        // Change of sum(excess^2 / target) when `take` moves from `owner` to the new shard: squared
+        // excess relative to target, so that a small shard's excess counts as much as a big one's.
+        const eo = excess(owner);
+        const en = excess(shard.id);
+        const cost =
+          take === 0
+            ? 0
+            : ((eo - take) ** 2 - eo ** 2) / target(owner) + ((en + take) ** 2 - en ** 2) / target(shard.id);
         if (cost < bestCost) {
           bestCost = cost;
           best = { at, index, take };
