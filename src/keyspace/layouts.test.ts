@@ -18,7 +18,7 @@ describe('equalRanges', () => {
         const widths = ranges.map((r) => r.end - r.start);
         const first = widths[0]!;
         expect(widths.every((w) => w - first <= 1n && first - w <= 1n)).toBe(true);
-        ranges.slice(1).forEach((r, i) => expect(r.start).toBe(ranges[i]!.end));
+        for (let i = 1; i < count; i++) expect(ranges[i]!.start).toBe(ranges[i - 1]!.end);
       }),
     );
   });

@@ -5,8 +5,9 @@
 // Purely random tokens balance poorly: with V tokens per shard among N shards a shard's share has a
 // relative standard deviation of sqrt((1 - 1/N) / V), 5.4% for N = 4 and V = 256. So each token is the
 // best of `candidates` Murmur3 positions: the one that brings the shares closest to the shards'
-// weights (least sum over shards of excess^2 / target). Tokens are then placed incrementally: a shard's tokens depend
-// on the ring it joined, which is why a ring is kept as its ranges (in the catalog), never recomputed.
+// weights (least sum over shards of excess^2 / target). Tokens are placed incrementally: a shard's
+// tokens depend on the ring it joined, which is why a ring is kept as its ranges (in the catalog),
+// never recomputed.
 import { SwitchyardError } from '../util/errors.js';
 import { HASH_END, HASH_MIN } from './key-range.js';
 import { murmur3x64_128 } from './murmur3.js';
