@@ -176,7 +176,8 @@ export function loadConfigFile(file: string): ClusterConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the configuration file ${file}`, [], { cause: error });
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+    throw new ConfigError(`cannot read the configuration file ${file}: ${reason}`, [], { cause: error });
   }
   let input: unknown;
   try {
