@@ -39,8 +39,18 @@ describe('parseDecimal', () => {
     }
   });
 
-  it('signals, rather than rounds, decimals of 16 or more digits', () => {
+  it('reads every safe integer exactly and signals, rather than rounds, larger values', () => {
+    expect(parseDecimal('9007199254740991')).toBe(9007199254740991);
+    expect(parseDecimal('-9007199254740991')).toBe(-9007199254740991);
+    expect(parseDecimal('9007199254740992')).toBe(Number.POSITIVE_INFINITY);
     expect(parseDecimal('9007199254740993')).toBe(Number.POSITIVE_INFINITY);
+    expect(parseDecimal('99999999999999999999999')).toBe(Number.POSITIVE_INFINITY);
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (v) => {
+        expect(parseDecimal(String(v))).toBe(v === 0 ? 0 : v);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 

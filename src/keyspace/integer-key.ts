@@ -1,6 +1,7 @@
 // Integer shard key values (int2, int4, int8) as they arrive: JS numbers, bigints, or decimal text
-// (the wire protocol delivers int8 as text). Numbers and decimal strings of up to 15 digits are read
-// without BigInt, since this runs once per routed row; longer strings and bigints take the BigInt path.
+// (the wire protocol delivers int8 as text). Numbers, and decimal strings whose value is a safe integer,
+// are read without BigInt, since this runs once per routed row; larger values and bigints take the
+// BigInt path.
 import { fromBigInt, fromSafeInteger } from './int64.js';
 import { invalidKey, keyOutOfRange } from './key-errors.js';
 import type { KeyType, KeyValue } from './key-type.js';
@@ -16,7 +17,7 @@ const LIMITS = {
 } as const;
 const DECIMAL = 'a safe integer number, a bigint or a decimal integer string';
 
-/** `parseDecimal` returns this for well-formed decimal text too long to be exact as a double. */
+/** `parseDecimal` returns this for well-formed decimal text whose value is not a safe integer. */
 const TOO_LONG = Number.POSITIVE_INFINITY;
 
 // PostgreSQL's int*in skip leading and trailing isspace() characters.
@@ -25,8 +26,10 @@ function isSpace(c: number): boolean {
 }
 
 /**
- * Reads `[spaces][+|-]digits[spaces]` as a number when it has at most 15 significant digits (always
- * exact as a double); `TOO_LONG` when it is well-formed but longer; NaN when it is not decimal text.
+ * Reads `[spaces][+|-]digits[spaces]` as a number when its value is a safe integer; `TOO_LONG` when it
+ * is well-formed but larger; NaN when it is not decimal text. Accumulating `value * 10 + digit` in
+ * doubles is exact while the value stays below 2^53, and once the true value reaches 2^53 the rounded
+ * one does too (rounding is monotonic and 2^53 is a double), so the final check cannot be fooled.
  */
 export function parseDecimal(text: string): number {
   let i = 0;
@@ -40,15 +43,13 @@ export function parseDecimal(text: string): number {
     i++;
   }
   if (i >= n) return Number.NaN;
-  while (i < n - 1 && text.charCodeAt(i) === 48) i++;
-  const long = n - i > 15;
   let value = 0;
   for (; i < n; i++) {
     const digit = text.charCodeAt(i) - 48;
     if (digit < 0 || digit > 9) return Number.NaN;
     value = value * 10 + digit;
   }
-  if (long) return TOO_LONG;
+  if (value > Number.MAX_SAFE_INTEGER) return TOO_LONG;
   return negative ? -value : value;
 }
 

@@ -80,19 +80,50 @@ export function hashBytesExtended(
     a = (a + (k[p]! | (k[p + 1]! << 8) | (k[p + 2]! << 16) | (k[p + 3]! << 24))) | 0;
     b = (b + (k[p + 4]! | (k[p + 5]! << 8) | (k[p + 6]! << 16) | (k[p + 7]! << 24))) | 0;
     c = (c + (k[p + 8]! | (k[p + 9]! << 8) | (k[p + 10]! << 16) | (k[p + 11]! << 24))) | 0;
-    [a, b, c] = mix(a, b, c);
+    // mix(a, b, c), inlined: this loop is the cost of hashing text keys.
+    a = (a - c) | 0;
+    a ^= (c << 4) | (c >>> 28);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= (a << 6) | (a >>> 26);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= (b << 8) | (b >>> 24);
+    b = (b + a) | 0;
+    a = (a - c) | 0;
+    a ^= (c << 16) | (c >>> 16);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= (a << 19) | (a >>> 13);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= (b << 4) | (b >>> 28);
+    b = (b + a) | 0;
     p += 12;
     rest -= 12;
   }
   // The last 0..11 bytes, little-endian: k[0..3] into a, k[4..7] into b, and k[8..10] into c one byte
   // higher, since the lowest byte of c is reserved for the length (the C code's switch fall-through).
-  for (let i = 0; i < rest; i++) {
-    const byte = k[p + i]!;
-    if (i < 4) a = (a + (byte << (8 * i))) | 0;
-    else if (i < 8) b = (b + (byte << (8 * (i - 4)))) | 0;
-    else c = (c + (byte << (8 * (i - 7)))) | 0;
+  if (rest >= 4) {
+    a = (a + (k[p]! | (k[p + 1]! << 8) | (k[p + 2]! << 16) | (k[p + 3]! << 24))) | 0;
+    if (rest >= 8) {
+      b = (b + (k[p + 4]! | (k[p + 5]! << 8) | (k[p + 6]! << 16) | (k[p + 7]! << 24))) | 0;
+      c = (c + (partialWord(k, p + 8, rest - 8) << 8)) | 0;
+    } else {
+      b = (b + partialWord(k, p + 4, rest - 4)) | 0;
+    }
+  } else {
+    a = (a + partialWord(k, p, rest)) | 0;
   }
   finalInto(a, b, c, out);
+}
+
+// The first `count` (0..3) bytes at k[p] as a little-endian number.
+function partialWord(k: Uint8Array, p: number, count: number): number {
+  if (count === 0) return 0;
+  if (count === 1) return k[p]!;
+  if (count === 2) return k[p]! | (k[p + 1]! << 8);
+  return k[p]! | (k[p + 1]! << 8) | (k[p + 2]! << 16);
 }
 
 // Returning a tuple lets V8 scalar-replace it once inlined; it keeps the macro in one place.

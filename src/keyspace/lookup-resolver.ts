@@ -55,8 +55,14 @@ export class LookupResolver implements ShardResolver {
         `the shard key has ${this.keyTypes.length} columns; pass one value per column to shardOfKey`,
       );
     }
-    const key = canonicalKey(this.keyTypes[0]!, value);
-    return this.cache.get(key) ?? this.miss(key, [key]);
+    const type = this.keyTypes[0]!;
+    // A text key is its own canonical form; it is validated (no U+0000) on a miss, off the hot path.
+    const isText = typeof value === 'string' && (type === 'text' || type === 'varchar');
+    const key = isText ? value : canonicalKey(type, value);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    if (isText) canonicalKey(type, value);
+    return this.miss(key, [key]);
   }
 
   shardOfKey(values: readonly KeyValue[]): ShardId | Promise<ShardId> {
