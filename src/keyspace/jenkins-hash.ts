@@ -69,38 +69,44 @@ export function hashBytesExtended(
   let a = (0x9e3779b9 + len + 3923095) | 0;
   let b = a;
   let c = a;
-  if (seedHi !== 0 || seedLo !== 0) {
+  // In essence the seed is a first 12-byte block (padded with 4 zero bytes); each block, the seed's
+  // included, is added then mixed. One inlined copy of mix() serves both: this loop is the cost of
+  // hashing a text key, and a call returning three values would allocate.
+  let mixDue = seedHi !== 0 || seedLo !== 0;
+  if (mixDue) {
     a = (a + seedHi) | 0;
     b = (b + seedLo) | 0;
-    [a, b, c] = mix(a, b, c);
   }
   let p = 0;
   let rest = len;
-  while (rest >= 12) {
+  for (;;) {
+    if (mixDue) {
+      a = (a - c) | 0;
+      a ^= (c << 4) | (c >>> 28);
+      c = (c + b) | 0;
+      b = (b - a) | 0;
+      b ^= (a << 6) | (a >>> 26);
+      a = (a + c) | 0;
+      c = (c - b) | 0;
+      c ^= (b << 8) | (b >>> 24);
+      b = (b + a) | 0;
+      a = (a - c) | 0;
+      a ^= (c << 16) | (c >>> 16);
+      c = (c + b) | 0;
+      b = (b - a) | 0;
+      b ^= (a << 19) | (a >>> 13);
+      a = (a + c) | 0;
+      c = (c - b) | 0;
+      c ^= (b << 4) | (b >>> 28);
+      b = (b + a) | 0;
+    }
+    if (rest < 12) break;
     a = (a + (k[p]! | (k[p + 1]! << 8) | (k[p + 2]! << 16) | (k[p + 3]! << 24))) | 0;
     b = (b + (k[p + 4]! | (k[p + 5]! << 8) | (k[p + 6]! << 16) | (k[p + 7]! << 24))) | 0;
     c = (c + (k[p + 8]! | (k[p + 9]! << 8) | (k[p + 10]! << 16) | (k[p + 11]! << 24))) | 0;
-    // mix(a, b, c), inlined: this loop is the cost of hashing text keys.
-    a = (a - c) | 0;
-    a ^= (c << 4) | (c >>> 28);
-    c = (c + b) | 0;
-    b = (b - a) | 0;
-    b ^= (a << 6) | (a >>> 26);
-    a = (a + c) | 0;
-    c = (c - b) | 0;
-    c ^= (b << 8) | (b >>> 24);
-    b = (b + a) | 0;
-    a = (a - c) | 0;
-    a ^= (c << 16) | (c >>> 16);
-    c = (c + b) | 0;
-    b = (b - a) | 0;
-    b ^= (a << 19) | (a >>> 13);
-    a = (a + c) | 0;
-    c = (c - b) | 0;
-    c ^= (b << 4) | (b >>> 28);
-    b = (b + a) | 0;
     p += 12;
     rest -= 12;
+    mixDue = true;
   }
   // The last 0..11 bytes, little-endian: k[0..3] into a, k[4..7] into b, and k[8..10] into c one byte
   // higher, since the lowest byte of c is reserved for the length (the C code's switch fall-through).
@@ -126,7 +132,7 @@ function partialWord(k: Uint8Array, p: number, count: number): number {
   return k[p]! | (k[p + 1]! << 8) | (k[p + 2]! << 16);
 }
 
-// Returning a tuple lets V8 scalar-replace it once inlined; it keeps the macro in one place.
+// mix() as a function, for uint32HashState (once per seed, so its allocation does not matter).
 function mix(a: number, b: number, c: number): [number, number, number] {
   a = (a - c) | 0;
   a ^= rot(c, 4);

@@ -82,4 +82,12 @@ describe('LookupResolver', () => {
     expect(failing.cachedKeys).toBe(0);
     expect(() => r.shardOf(7)).toThrow(/2 columns/);
   });
+
+  it('rejects text keys PostgreSQL could not store before fetching them', () => {
+    const dir = directory({});
+    const r = new LookupResolver({ keyTypes: ['text'], fetch: dir.fetch, cacheSize: 10 });
+    expect(() => r.shardOf('a\0b')).toThrow(expect.objectContaining({ code: '22021' }) as Error);
+    expect(() => r.shardOf(5)).toThrow(expect.objectContaining({ code: '22P02' }) as Error);
+    expect(dir.fetched).toEqual([]);
+  });
 });
