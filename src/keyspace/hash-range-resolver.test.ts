@@ -49,7 +49,7 @@ describe('HashRangeResolver', () => {
       ),
     );
     expect(() => resolver.shardOf(1)).toThrow(/pass one value per column to shardOfKey/);
-    expect(() => resolver.shardOfKey([1])).toThrow(/2 column types but 1 values/);
+    expect(() => resolver.shardOfKey([1])).toThrow(/2 columns but 1 values were given/);
   });
 
   it('follows a new shard map', () => {

@@ -60,8 +60,13 @@ export abstract class CombiningHasher implements Hasher {
   }
 
   pointInto(types: readonly KeyType[], values: readonly KeyValue[], out: Int32Array): void {
-    if (types.length === 0 || types.length !== values.length) {
-      throw new RangeError(`a shard key has ${types.length} column types but ${values.length} values`);
+    if (types.length !== values.length || types.length === 0) {
+      throw new SwitchyardError(
+        '22023',
+        types.length === 0
+          ? 'a shard key needs at least one column'
+          : `the shard key has ${types.length} columns but ${values.length} values were given`,
+      );
     }
     if (types.length === 1) {
       this.columnHash(types[0]!)(values[0]!, out);
