@@ -22,6 +22,7 @@ export interface ShardRanges {
 
 const MAX_BUCKET_BITS = 16;
 const MAX_PROBLEMS = 20;
+const pointHalves = new Int32Array(2);
 const describeRange = (r: ShardRange) => `shard ${r.shard}'s range [${r.start}, ${r.end})`;
 
 /**
@@ -108,9 +109,8 @@ export class ShardMap {
   indexOf(point: bigint): number {
     if (point < HASH_MIN || point >= HASH_END)
       throw new RangeError('a point must be a signed 64-bit integer');
-    const halves = new Int32Array(2);
-    fromBigInt(point, halves);
-    return this.indexOfPoint(halves[0]!, halves[1]!);
+    fromBigInt(point, pointHalves);
+    return this.indexOfPoint(pointHalves[0]!, pointHalves[1]!);
   }
 
   /**
