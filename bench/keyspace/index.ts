@@ -92,6 +92,14 @@ export async function run(): Promise<void> {
   add('hash-range, equal ranges (4)', 'int8', hashCase(equal, 'int8'), int8);
   add(`hash-range, ring 256 vnodes (${ring.size} ranges)`, 'int8', hashCase(ring, 'int8'), int8);
   add('hash-range, equal ranges (4)', 'int8 as text', hashCase(equal, 'int8'), int8Text);
+  // The bigint API, to show what the BigInt-free hot path saves.
+  const postgres = hasherFor('postgres');
+  add(
+    'bigint API: map.shardOf(hasher.point())',
+    'int8',
+    (k) => equal.shardOf(postgres.point(['int8'], [k])),
+    int8,
+  );
   const int8Range = new RangeResolver('int8', [...int8Bounds, { shard: 3 }]);
   add('range (4 ranges)', 'int8', (k) => int8Range.shardOf(k), int8);
   add('lookup, warm cache', 'int8', await warmLookup('int8', int8), int8);
