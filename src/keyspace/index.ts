@@ -11,12 +11,19 @@ export { KeyErrorCode } from './key-errors.js';
 export { HASH_END, HASH_MIN, type KeyRange } from './key-range.js';
 export { HASHER_NAMES, type HasherName, KEY_TYPES, type KeyType, type KeyValue } from './key-type.js';
 export { type DirectoryFetch, type LookupOptions, LookupResolver } from './lookup-resolver.js';
+export { LruCache } from './lru-cache.js';
 export { mergeRanges } from './merge-ranges.js';
 export { kafkaPartition, murmur2 } from './murmur2.js';
 export { Murmur2Hasher } from './murmur2-hasher.js';
 export { murmur3x64_128, murmur3x86_32 } from './murmur3.js';
 export { Murmur3Hasher } from './murmur3-hasher.js';
 export { PostgresHasher } from './postgres-hasher.js';
+export {
+  HASH_COMBINE64_FUNCTION,
+  HASH_COMBINE64_FUNCTION_SQL,
+  postgresColumnHashSql,
+  postgresPointSql,
+} from './postgres-point-sql.js';
 export { type RangeBound, RangeResolver } from './range-resolver.js';
 export { type ShardId, ShardMap, type ShardRange, type ShardRanges } from './shard-map.js';
 export type { ShardResolver } from './shard-resolver.js';
