@@ -28,6 +28,8 @@ export { type RangeBound, RangeResolver } from './range-resolver.js';
 export { type ShardId, ShardMap, type ShardRange, type ShardRanges } from './shard-map.js';
 export type { ShardResolver } from './shard-resolver.js';
 export { type SplitOptions, splitRange } from './split-range.js';
+export { compareUtf8 } from './text-key.js';
+export { canonicalUuid } from './uuid-key.js';
 export {
   addToRing,
   type RingOptions,
