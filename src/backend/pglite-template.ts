@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   constants,
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -15,6 +14,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -24,11 +24,11 @@ import { ShardError } from './shard-error.js';
 
 /**
  * Bumped whenever the way the template is made changes, so an old cached template is not reused.
- * v1: initdb with 1 MB WAL segments (the default 16 MB segment is 40% of a fresh data directory,
- * and copying it dominated a shard's start-up).
+ * v2: initdb with 1 MB WAL segments and no recycled segments kept: with the defaults, 16 MB of the
+ * 39 MB of a fresh data directory is WAL, and copying it dominated a shard's start-up (now 24 MB).
  */
-const templateFormat = 1;
-const initDbArgs = ['--wal-segsize=1'];
+const templateFormat = 2;
+const initDbArgs = ['--wal-segsize=1', '-c', 'min_wal_size=2MB', '-c', 'wal_recycle=off'];
 
 /** Where templates are cached: `$SWITCHYARD_PGLITE_CACHE`, else `<os tmpdir>/switchyard-pglite`. */
 export function defaultTemplateCacheDir(): string {
@@ -120,12 +120,37 @@ export async function preparePgliteDataDir(
   mkdirSync(dirname(dataDir), { recursive: true });
   const scratch = `${dataDir}.copy-${randomBytes(4).toString('hex')}`;
   try {
-    // FICLONE makes a copy-on-write clone where the file system supports it, a plain copy elsewhere.
-    cpSync(template, scratch, { recursive: true, mode: constants.COPYFILE_FICLONE });
+    await copyTree(template, scratch);
     if (existsSync(dataDir)) rmdirSync(dataDir);
     renameSync(scratch, dataDir);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
   return true;
+}
+
+/**
+ * Copies a directory tree, many files at a time on libuv's thread pool: twice as fast as `cpSync`
+ * for a data directory's thousand small files, and the event loop stays free meanwhile, so shards
+ * started together overlap their copies with each other's start-up.
+ */
+async function copyTree(source: string, target: string, concurrency = 16): Promise<void> {
+  const files: string[] = [];
+  const walk = (relative: string) => {
+    mkdirSync(join(target, relative));
+    for (const entry of readdirSync(join(source, relative), { withFileTypes: true })) {
+      const path = join(relative, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  walk('');
+  let next = 0;
+  const worker = async () => {
+    for (let file = files[next++]; file !== undefined; file = files[next++]) {
+      // FICLONE makes a copy-on-write clone where the file system supports it, a plain copy elsewhere.
+      await copyFile(join(source, file), join(target, file), constants.COPYFILE_FICLONE);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
 }
