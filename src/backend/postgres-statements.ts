@@ -108,7 +108,10 @@ export async function* batchesOnClient(
 ): AsyncGenerator<RowBatch> {
   throwIfAborted(shard, options.signal);
   const cursor = client.query(new Cursor<Row>(sql, params, { rowMode: 'array', types: textTypes }));
-  let failed = false;
+  // After a failed read pg-cursor has already sent the Sync; closing again would wait for a
+  // ReadyForQuery that may never come. In every other case the cursor must be closed, or the
+  // client stays busy with it and every later statement on it waits forever.
+  let readFailed = false;
   try {
     let fields: readonly FieldInfo[] | undefined;
     for (let first = true; ; first = false) {
@@ -117,18 +120,16 @@ export async function* batchesOnClient(
       throwIfAborted(shard, options.signal);
       const { rows, result } = await withCancel(client, options.signal, () =>
         read(cursor, options.batchSize),
-      );
+      ).catch((error: unknown) => {
+        readFailed = true;
+        throw error;
+      });
       fields ??= (result?.fields ?? []).map(toFieldInfo);
       if (rows.length > 0 || first) yield { fields, rows };
       if (rows.length < options.batchSize) return;
     }
-  } catch (error) {
-    failed = true;
-    throw error;
   } finally {
-    // After an error pg-cursor has already sent the Sync; closing again would wait for a
-    // ReadyForQuery that may never come.
-    if (!failed) await cursor.close();
+    if (!readFailed) await cursor.close();
   }
 }
 

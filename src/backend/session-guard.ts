@@ -8,6 +8,7 @@ import { BackendSqlState, ShardError, throwIfAborted } from './shard-error.js';
 export class SessionGuard {
   #released = false;
   #streaming = false;
+  #openStream: AsyncGenerator<unknown> | undefined;
   #tail: Promise<unknown> = Promise.resolve();
 
   /**
@@ -62,16 +63,26 @@ export class SessionGuard {
     return task;
   }
 
-  /** Yields from `open()` once earlier calls are done, refusing other statements until it ends. */
-  async *stream<T>(open: () => AsyncIterable<T>): AsyncGenerator<T> {
+  /**
+   * Yields from `open()` once earlier calls are done, refusing other statements until it ends.
+   * `release` ends a stream still open (its caller stopped reading without leaving the loop).
+   */
+  stream<T>(open: () => AsyncIterable<T>): AsyncIterable<T> {
     const refused = this.refusal();
-    if (refused) throw refused;
+    if (refused) return failing(refused);
+    const generator = this.#stream(open);
+    this.#openStream = generator;
+    return generator;
+  }
+
+  async *#stream<T>(open: () => AsyncIterable<T>): AsyncGenerator<T> {
     this.#streaming = true;
     try {
       await this.#tail;
       yield* open();
     } finally {
       this.#streaming = false;
+      this.#openStream = undefined;
     }
   }
 
@@ -82,7 +93,14 @@ export class SessionGuard {
   async release(): Promise<boolean> {
     if (this.#released) return false;
     this.#released = true;
+    // Runs the open stream's cleanup (closing its portal) before the connection is reset.
+    await this.#openStream?.return(undefined).catch(() => undefined);
     await this.#tail;
     return true;
   }
+}
+
+/** An iterable whose first step rejects with `error`. */
+function failing<T>(error: Error): AsyncIterable<T> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }) };
 }

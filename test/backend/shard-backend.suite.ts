@@ -318,6 +318,38 @@ export function shardBackendSuite(fixture: () => ShardBackendFixture): void {
       });
     });
 
+    it('end a stream left unfinished when released, and the connection goes back clean', async () => {
+      const session = await backend.session();
+      await session.exec('BEGIN');
+      const iterator = session
+        .stream('SELECT g FROM generate_series(1, 1000) g', [], { batchSize: 10 })
+        [Symbol.asyncIterator]();
+      expect((await iterator.next()).value?.rows).toHaveLength(10);
+      // The caller stops reading without leaving the loop, then releases.
+      await session.release();
+      expect((await iterator.next()).done).toBe(true);
+      expect((await backend.query('SELECT 6')).rows).toEqual([['6']]);
+      await withSession(backend, async (next) => {
+        expect((await next.query('SELECT 7')).rows).toEqual([['7']]);
+      });
+    });
+
+    it('stay usable after their stream is aborted between batches', async () => {
+      await withSession(backend, async (session) => {
+        const controller = new AbortController();
+        const error = await shardErrorOf(async () => {
+          for await (const _ of session.stream('SELECT g FROM generate_series(1, 1000) g', [], {
+            batchSize: 10,
+            signal: controller.signal,
+          })) {
+            controller.abort();
+          }
+        });
+        expect(error.code).toBe('57014');
+        expect((await session.query('SELECT 8')).rows).toEqual([['8']]);
+      });
+    });
+
     it('run concurrent calls in the order they were made', async () => {
       await withSession(backend, async (session) => {
         const answers = await Promise.all(
