@@ -12,10 +12,13 @@
 // `rollbackPrepared`, `listPrepared` and `close` run; everything else waits (within the lock
 // timeout) until the coordinator resolves it. That includes prepared transactions found at start-up.
 //
+// A data directory is open in one backend of one process at a time (see data-dir-lock.ts).
+//
 // Cancellation is best effort: an aborted signal stops a call that is still waiting for the lock and
 // a stream between two batches, but a statement already running inside PGlite runs to its end (the
 // JavaScript thread is busy running it, so nothing can interrupt it).
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.js';
 import { encodeParams } from './encode-params.js';
 import { FifoMutex, type Release } from './fifo-mutex.js';
 import { PgliteConnection } from './pglite-connection.js';
@@ -73,6 +76,7 @@ export class PgliteBackend implements ShardBackend {
     /** The shard's data directory. */
     readonly dataDir: string,
     db: PGlite,
+    private readonly unlock: () => void,
     options: PgliteBackendOptions,
   ) {
     this.#connection = new PgliteConnection(shard, db);
@@ -91,6 +95,7 @@ export class PgliteBackend implements ShardBackend {
   ): Promise<PgliteBackend> {
     await preparePgliteDataDir(shard, dataDir, options.templateCacheDir);
     const runtime = await loadPgliteRuntime();
+    const unlock = lockDataDir(shard, dataDir);
     let db: PGlite;
     try {
       db = await PGlite.create({
@@ -100,6 +105,7 @@ export class PgliteBackend implements ShardBackend {
         fsBundle: runtime.fsBundle,
       });
     } catch (error) {
+      unlock();
       throw new ShardError(
         shard,
         BackendSqlState.sqlclientUnableToEstablishSqlconnection,
@@ -107,9 +113,14 @@ export class PgliteBackend implements ShardBackend {
         { cause: error },
       );
     }
-    const backend = new PgliteBackend(shard, dataDir, db, options);
-    const pending = await backend.listPrepared();
-    for (const { gid } of pending) backend.#pendingPrepared.add(gid);
+    const backend = new PgliteBackend(shard, dataDir, db, unlock, options);
+    try {
+      const pending = await backend.listPrepared();
+      for (const { gid } of pending) backend.#pendingPrepared.add(gid);
+    } catch (error) {
+      await backend.close();
+      throw error;
+    }
     return backend;
   }
 
@@ -169,7 +180,11 @@ export class PgliteBackend implements ShardBackend {
       const closed = this.#connection.closedError();
       this.#mutex.failWaiters(closed);
       for (const wake of [...this.#preparedWaiters]) wake();
-      await this.#connection.shutdown();
+      try {
+        await this.#connection.shutdown();
+      } finally {
+        this.unlock();
+      }
     })();
     return this.#closing;
   }

@@ -1,7 +1,7 @@
 // PgliteBackend: the shared ShardBackend suite, then what only an embedded shard does: one
 // connection shared through a FIFO lock with a timeout, prepared transactions that block other
 // statements until resolved, crash images, and shards copied from the template.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,5 +148,31 @@ describe('PgliteBackend', () => {
     cpSync(new URL(import.meta.url).pathname, join(dir, 'some-file.ts'));
     const error = await shardErrorOf(() => PgliteBackend.open('junk', dir));
     expect(error.message).toContain('holds no database');
+  });
+});
+
+describe('the data directory lock', () => {
+  it('refuses to open a shard twice, and lets it open again once closed', async () => {
+    const dir = join(root, 'twice');
+    const first = await PgliteBackend.open('twice', dir);
+    try {
+      const error = await shardErrorOf(() => PgliteBackend.open('twice', dir));
+      expect(error.message).toContain('this process already has it open');
+    } finally {
+      await first.close();
+    }
+    const again = await PgliteBackend.open('twice', dir);
+    await again.close();
+  });
+
+  it('refuses a directory another live process holds, and takes over from a dead one', async () => {
+    const dir = join(root, 'elsewhere');
+    await (await PgliteBackend.open('elsewhere', dir)).close();
+    writeFileSync(join(dir, 'switchyard.pid'), `${process.ppid}\n`);
+    const error = await shardErrorOf(() => PgliteBackend.open('elsewhere', dir));
+    expect(error.message).toContain(`process ${process.ppid} has it open`);
+    // A pid far above any pid_max belongs to no running process.
+    writeFileSync(join(dir, 'switchyard.pid'), '2147483647\n');
+    await (await PgliteBackend.open('elsewhere', dir)).close();
   });
 });
