@@ -12,7 +12,9 @@
 // `rollbackPrepared`, `listPrepared` and `close` run; everything else waits (within the lock
 // timeout) until the coordinator resolves it. That includes prepared transactions found at start-up.
 //
-// A data directory is open in one backend of one process at a time (see data-dir-lock.ts).
+// A data directory is open in one backend of one process at a time (see data-dir-lock.ts). PGlite
+// runs with fsync off: a crashed process loses nothing it committed (the files are written through
+// to the operating system; close() also checkpoints), but a power failure may lose the last commits.
 //
 // Cancellation is best effort: an aborted signal stops a call that is still waiting for the lock and
 // a stream between two batches, but a statement already running inside PGlite runs to its end (the

@@ -49,7 +49,12 @@ export interface ShardQueryable {
   query(sql: string, params?: readonly Param[], options?: QueryOptions): Promise<QueryResult>;
   /** Runs a string of one or more statements without parameters (simple protocol); one result each. */
   exec(sql: string, options?: QueryOptions): Promise<QueryResult[]>;
-  /** Runs one statement and yields its rows in batches instead of holding them all. */
+  /**
+   * Runs one statement and yields its rows in batches instead of holding them all. The first batch
+   * always comes, empty when there are no rows, so `fields` is known. Finish the loop or leave it
+   * with `break`/`return`/`throw`: an iterator abandoned half-way keeps its connection busy (on an
+   * embedded shard, the whole shard) until its session is released.
+   */
   stream(sql: string, params?: readonly Param[], options?: StreamOptions): AsyncIterable<RowBatch>;
 }
 
@@ -71,11 +76,19 @@ export interface PreparedTransaction {
   readonly database: string;
 }
 
-/** One shard: run statements, hold sessions, finish prepared transactions. */
+/**
+ * One shard: run statements, hold sessions, finish prepared transactions. `query`, `exec` and
+ * `stream` on the backend itself run in autocommit: a call that leaves a transaction open (say
+ * `exec('BEGIN; …')`) is rolled back and fails with SQLSTATE 25000; use a session instead.
+ * Failures are `ShardError`s (see shard-error.ts).
+ */
 export interface ShardBackend extends ShardQueryable {
   /** The shard's name in the catalog. */
   readonly shard: string;
-  /** Takes a connection for the caller's exclusive use until `release()`. */
+  /**
+   * Takes a connection for the caller's exclusive use until `release()`. On an embedded shard this
+   * is the shard's only connection: other callers wait (up to the backend's lock timeout) meanwhile.
+   */
   session(): Promise<ShardSession>;
   commitPrepared(gid: string): Promise<void>;
   rollbackPrepared(gid: string): Promise<void>;
