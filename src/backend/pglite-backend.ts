@@ -71,6 +71,8 @@ export class PgliteBackend implements ShardBackend {
   /** Gids of transactions prepared here and not yet committed or rolled back. */
   readonly #pendingPrepared = new Set<string>();
   readonly #preparedWaiters = new Set<() => void>();
+  /** Gives back the data directory's lock (see data-dir-lock.ts). */
+  readonly #unlock: () => void;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -78,10 +80,11 @@ export class PgliteBackend implements ShardBackend {
     /** The shard's data directory. */
     readonly dataDir: string,
     db: PGlite,
-    private readonly unlock: () => void,
+    unlock: () => void,
     options: PgliteBackendOptions,
   ) {
     this.#connection = new PgliteConnection(shard, db);
+    this.#unlock = unlock;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
   }
 
@@ -185,7 +188,7 @@ export class PgliteBackend implements ShardBackend {
       try {
         await this.#connection.shutdown();
       } finally {
-        this.unlock();
+        this.#unlock();
       }
     })();
     return this.#closing;

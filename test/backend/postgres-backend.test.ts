@@ -2,7 +2,7 @@
 // pooled server backend does: a shard that is down fails fast while others work, broken clients
 // are destroyed, cancel requests interrupt running statements, statement timeouts.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PostgresBackend } from '../../src/backend/postgres-backend.js';
 import { describeWithPostgres } from '../harness/describe-postgres.js';
 import { type PgServer, startPostgres } from '../harness/postgres-server.js';
@@ -147,6 +147,26 @@ describeWithPostgres('PostgresBackend', () => {
         expect((await gone.query('SELECT 2')).rows).toEqual([['2']]);
       } finally {
         await Promise.all([up.close(), gone.close()]);
+      }
+    });
+
+    it('keeps a prepared transaction through a server crash', async () => {
+      const shard = new PostgresBackend('s-crash', { connectionString: down.url(), connectTimeoutMs: 2000 });
+      try {
+        await shard.exec('CREATE TABLE survived (id int)');
+        const session = await shard.session();
+        await session.exec('BEGIN; INSERT INTO survived VALUES (1)');
+        await session.prepareTransaction('crash-survivor');
+        await session.release();
+        down.kill();
+        // The pool notices its idle connection died (and does not crash the process over it).
+        await vi.waitFor(() => expect(shard.poolStats().total).toBe(0));
+        down.start();
+        expect((await shard.listPrepared('crash-')).map((p) => p.gid)).toEqual(['crash-survivor']);
+        await shard.commitPrepared('crash-survivor');
+        expect((await shard.query('SELECT id FROM survived')).rows).toEqual([['1']]);
+      } finally {
+        await shard.close();
       }
     });
 
