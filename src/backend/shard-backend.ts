@@ -18,6 +18,7 @@ export type Row = (string | null)[];
 /** A parameter value. Strings are sent in text format and typed by the server. */
 export type Param = string | number | bigint | boolean | null | Uint8Array;
 
+/** The result of one statement. */
 export interface QueryResult {
   /** The command tag's verb: SELECT, INSERT, UPDATE, CREATE TABLE, … */
   readonly command: string;
@@ -33,11 +34,13 @@ export interface RowBatch {
   readonly rows: readonly Row[];
 }
 
+/** Options of one call. */
 export interface QueryOptions {
   /** Aborting cancels the statement on the shard. */
   readonly signal?: AbortSignal;
 }
 
+/** Options of one `stream` call. */
 export interface StreamOptions extends QueryOptions {
   /** Rows per batch (default 1000). Memory held is bounded by about one batch. */
   readonly batchSize?: number;

@@ -124,7 +124,11 @@ export function isServerError(error: unknown): error is ServerErrorLike {
  * returned as is. The result never includes query parameters: neither node-postgres nor PGlite's
  * protocol layer (which the PGlite backend uses instead of `PGlite.query`) puts them in errors.
  */
-export function toShardError(shard: string, error: unknown, fallbackCode: string = SqlState.internalError) {
+export function toShardError(
+  shard: string,
+  error: unknown,
+  fallbackCode: string = SqlState.internalError,
+): ShardError {
   if (error instanceof ShardError) return error;
   if (isServerError(error)) {
     const fields: Record<string, string> = {};
