@@ -4,21 +4,24 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { PGliteOptions } from '@electric-sql/pglite';
+
+/** PGlite's compiled engine (typed through PGlite: Node's types lack the WebAssembly namespace in builds). */
+type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;
 
 /** The pieces handed to `PGlite.create` so instances share one compiled engine. */
 export interface PgliteRuntime {
   /** The @electric-sql/pglite package version, e.g. `0.5.16`. */
   readonly version: string;
-  readonly pgliteWasmModule: WebAssembly.Module;
+  readonly pgliteWasmModule: WasmModule;
   readonly fsBundle: Blob;
 }
 
 let runtime: Promise<PgliteRuntime> | undefined;
 
 // @types/node declares WebAssembly's types but not the global object (that lives in the DOM lib).
-const wasm = (
-  globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } }
-).WebAssembly;
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } })
+  .WebAssembly;
 
 /** The package's `dist` folder, found through Node's resolution so a hoisted install works too. */
 function pgliteDist(): string {
