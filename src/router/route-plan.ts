@@ -1,0 +1,76 @@
+// What the planner decides about one statement: what kind it is and where it must run. Plans are
+// immutable and cached by statement text; the parts that depend on parameter values ($n) are kept as
+// references and resolved per execution, so a prepared statement is planned once.
+
+/** Where a shard key value comes from: a constant in the SQL text, or parameter `$index` (1-based). */
+export type KeySource =
+  | { readonly kind: 'const'; readonly value: string | null }
+  | { readonly kind: 'param'; readonly index: number };
+
+/** What kind of statement it is, as far as the front end cares. */
+export type StatementKind =
+  | 'select'
+  | 'insert'
+  | 'update'
+  | 'delete'
+  | 'copy-in'
+  | 'copy-out'
+  | 'ddl'
+  | 'transaction'
+  | 'set'
+  | 'show'
+  | 'utility'
+  | 'empty';
+
+/** Transaction control, handled by the session itself (it decides which shards see it). */
+export type TransactionAction =
+  | { readonly type: 'begin' }
+  | { readonly type: 'commit' }
+  | { readonly type: 'rollback' }
+  | { readonly type: 'savepoint'; readonly name: string }
+  | { readonly type: 'release'; readonly name: string }
+  | { readonly type: 'rollback-to'; readonly name: string };
+
+/** Where a statement runs. */
+export type Route =
+  /**
+   * The shard owning the key of `table`. `keys` holds one key per row (INSERT) or per alternative
+   * (IN list, OR of equalities), each key one source per shard key column; the statement goes to one
+   * shard only if every key resolves to the same shard.
+   */
+  | { readonly type: 'shard-key'; readonly table: string; readonly keys: readonly (readonly KeySource[])[] }
+  /** A named shard: the home shard for tables the catalog does not name. */
+  | { readonly type: 'shard'; readonly shard: string }
+  /** Any shard gives the same answer (no table, catalog queries, reference tables only): prefer one the session holds. */
+  | { readonly type: 'any' }
+  /** Every active shard, e.g. DDL of sharded and reference tables, COPY ... TO STDOUT of a sharded table. */
+  | { readonly type: 'all' }
+  /** Transaction control, handled by the session. */
+  | { readonly type: 'transaction'; readonly action: TransactionAction }
+  /** Refused: running it would give a wrong answer or is not supported yet. */
+  | { readonly type: 'refused'; readonly code: string; readonly message: string; readonly hint?: string };
+
+/** Work to do on each shard after a DDL statement ran there (e.g. the hash-range CHECK constraint). */
+export interface DdlFollowUp {
+  /** The table created; its shard key's type is read back from the shard to learn `keyTypes`. */
+  readonly createdTable?: string;
+  /** The sharded table whose range CHECK constraint must be added on each shard once its key type is known. */
+  readonly checkTable?: string;
+  /** Tables dropped: their rules stay in the catalog (configuration names them), nothing to do yet. */
+  readonly droppedTables?: readonly string[];
+}
+
+/** The plan of one statement. Frozen; shared by every session. */
+export interface StatementPlan {
+  /** The statement's own text (one statement of a multi-statement string). */
+  readonly sql: string;
+  readonly kind: StatementKind;
+  readonly route: Route;
+  /** True when it may change data or schema (decides what a transaction may do across shards). */
+  readonly writes: boolean;
+  /** Highest `$n` the statement uses (0 for none). */
+  readonly paramCount: number;
+  /** Tables it names (schema-qualified as written, lower-cased unless quoted). */
+  readonly tables: readonly string[];
+  readonly ddl?: DdlFollowUp;
+}
