@@ -104,6 +104,18 @@ export const configSchema = z.strictObject({
       idleTimeoutMs: z.number().int().positive().default(30_000),
     })
     .default({ size: 10, connectTimeoutMs: 5000, statementTimeoutMs: 0, idleTimeoutMs: 30_000 }),
+  auth: z
+    .discriminatedUnion('method', [
+      z.strictObject({ method: z.literal('trust'), allowOnNetwork: z.boolean().default(false) }),
+      z.strictObject({
+        method: z.literal('scram-sha-256'),
+        users: z
+          .record(z.string().min(1), z.string().min(1, 'expected a password or a SCRAM-SHA-256 verifier'))
+          .refine((u) => Object.keys(u).length > 0, 'expected at least one user'),
+      }),
+    ])
+    .default({ method: 'trust', allowOnNetwork: false }),
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
   homeShard: shardName.optional(),
   tables: z
     .record(z.string().regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, 'expected a table name'), tableEntry)

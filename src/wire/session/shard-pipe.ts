@@ -1,0 +1,195 @@
+// Forwards frontend messages to one shard connection and matches the shard's answers to them, in
+// order, so each answer is relayed to the client or swallowed (answers to messages Switchyard sent
+// on its own, e.g. a Parse of a statement the client prepared earlier on another shard).
+//
+// PostgreSQL answers every message in order: Parse → ParseComplete, Bind → BindComplete, Describe →
+// [ParameterDescription] RowDescription|NoData, Execute → DataRow* then CommandComplete |
+// EmptyQueryResponse | PortalSuspended (or a COPY sub-protocol), Close → CloseComplete, Sync and a
+// simple Query → … ReadyForQuery. After an ErrorResponse in the extended protocol it skips every
+// message up to the next Sync. NoticeResponse, ParameterStatus and NotificationResponse may come at
+// any time.
+import type { ShardConnection } from '../../backend/shard-connection.js';
+import type { Frame } from '../../protocol/message-framer.js';
+
+/** What the client-side of the pipe does with the answers to one forwarded message. */
+export type Disposition = 'relay' | 'swallow';
+
+/** The frontend message kinds whose answers the pipe knows how to delimit. */
+export type ExpectKind =
+  | 'parse'
+  | 'bind'
+  | 'describe-statement'
+  | 'describe-portal'
+  | 'execute'
+  | 'close'
+  | 'sync'
+  | 'query';
+
+interface Expectation {
+  readonly kind: ExpectKind;
+  readonly disposition: Disposition;
+  /** For describe-statement: ParameterDescription seen, RowDescription/NoData still to come. */
+  stage: number;
+}
+
+/** Backend message type bytes. */
+export const B = {
+  parseComplete: 0x31, // '1'
+  bindComplete: 0x32, // '2'
+  closeComplete: 0x33, // '3'
+  commandComplete: 0x43, // 'C'
+  dataRow: 0x44, // 'D'
+  errorResponse: 0x45, // 'E'
+  copyInResponse: 0x47, // 'G'
+  copyOutResponse: 0x48, // 'H'
+  emptyQuery: 0x49, // 'I'
+  noticeResponse: 0x4e, // 'N'
+  parameterStatus: 0x53, // 'S'
+  rowDescription: 0x54, // 'T'
+  readyForQuery: 0x5a, // 'Z'
+  notification: 0x41, // 'A'
+  copyData: 0x64, // 'd'
+  copyDone: 0x63, // 'c'
+  copyBothResponse: 0x57, // 'W'
+  noData: 0x6e, // 'n'
+  portalSuspended: 0x73, // 's'
+  parameterDescription: 0x74, // 't'
+} as const;
+
+/** How a drain ended. */
+export interface DrainOutcome {
+  /** An ErrorResponse was received (and relayed or swallowed per its message's disposition). */
+  readonly error: Frame | undefined;
+  /** The shard started a COPY FROM STDIN and now waits for CopyData (the pipe stops there). */
+  readonly copyIn: Frame | undefined;
+}
+
+/**
+ * A shard connection plus the answers it still owes. `send` queues a message, `flush` writes the
+ * queue, `drain` reads answers until every queued message is answered (or the shard waits for COPY
+ * data), handing frames to relay to `sink`.
+ */
+export class ShardPipe {
+  readonly #pending: Expectation[] = [];
+  #queued: Uint8Array[] = [];
+  #queuedBytes = 0;
+  /** Frames received but not yet consumed (a receive can return more than one expectation needs). */
+  #buffered: Frame[] = [];
+
+  constructor(readonly connection: ShardConnection) {}
+
+  get shard(): string {
+    return this.connection.shard;
+  }
+
+  /** Answers still owed. */
+  get owed(): number {
+    return this.#pending.length;
+  }
+
+  /** Queues a message whose answers are `disposition`; `kind` says how to delimit them. */
+  send(raw: Uint8Array, kind: ExpectKind, disposition: Disposition = 'relay'): void {
+    this.#queued.push(raw);
+    this.#queuedBytes += raw.length;
+    this.#pending.push({ kind, disposition, stage: 0 });
+  }
+
+  /** Queues a message that has no answer (Flush, CopyData, CopyDone). */
+  sendUnanswered(raw: Uint8Array): void {
+    this.#queued.push(raw);
+    this.#queuedBytes += raw.length;
+  }
+
+  /** Writes every queued message to the shard in one write. */
+  flush(): void {
+    if (this.#queued.length === 0) return;
+    const bytes = this.#queued.length === 1 ? this.#queued[0]! : concatAll(this.#queued, this.#queuedBytes);
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    this.connection.send(bytes);
+  }
+
+  /**
+   * Reads answers until every pending message is answered, or the shard asks for COPY data. Frames
+   * to relay go to `sink` in order.
+   */
+  async drain(sink: (frame: Frame) => void): Promise<DrainOutcome> {
+    let error: Frame | undefined;
+    while (this.#pending.length > 0) {
+      const frame = await this.#next();
+      const current = this.#pending[0]!;
+      const type = frame.type;
+      if (type === B.noticeResponse || type === B.parameterStatus || type === B.notification) {
+        if (current.disposition === 'relay') sink(frame);
+        continue;
+      }
+      if (current.disposition === 'relay') sink(frame);
+      if (type === B.errorResponse) {
+        error = frame;
+        this.#skipToSync();
+        continue;
+      }
+      if (type === B.copyInResponse) return { error, copyIn: frame };
+      if (this.#completes(current, type)) this.#pending.shift();
+    }
+    return { error, copyIn: undefined };
+  }
+
+  /**
+   * After a COPY FROM STDIN was started, the answers to the COPY (CommandComplete or ErrorResponse)
+   * are owed by the Query or Execute that started it; call `drain` again after CopyDone/CopyFail.
+   */
+  async #next(): Promise<Frame> {
+    if (this.#buffered.length === 0) this.#buffered = await this.connection.receive();
+    return this.#buffered.shift()!;
+  }
+
+  /** Whether `type` is the last answer to `e`. */
+  #completes(e: Expectation, type: number): boolean {
+    switch (e.kind) {
+      case 'parse':
+        return type === B.parseComplete;
+      case 'bind':
+        return type === B.bindComplete;
+      case 'close':
+        return type === B.closeComplete;
+      case 'describe-portal':
+        return type === B.rowDescription || type === B.noData;
+      case 'describe-statement':
+        if (type === B.parameterDescription) {
+          e.stage = 1;
+          return false;
+        }
+        return type === B.rowDescription || type === B.noData;
+      case 'execute':
+        return (
+          type === B.commandComplete ||
+          type === B.emptyQuery ||
+          type === B.portalSuspended ||
+          // A COPY TO inside Execute ends with CommandComplete too; CopyOutResponse/CopyData/CopyDone pass.
+          false
+        );
+      case 'sync':
+      case 'query':
+        return type === B.readyForQuery;
+    }
+  }
+
+  /** After an error the shard skips every extended-protocol message up to the next Sync. */
+  #skipToSync(): void {
+    const current = this.#pending[0];
+    // A simple Query still ends with ReadyForQuery after its error.
+    if (current?.kind === 'query') return;
+    while (this.#pending.length > 0 && this.#pending[0]!.kind !== 'sync') this.#pending.shift();
+  }
+}
+
+function concatAll(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
