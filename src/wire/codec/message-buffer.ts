@@ -1,0 +1,31 @@
+// Allocation helpers shared by the backend encoders: each encoder computes its exact size first and
+// writes into one buffer, so encoding a message is one allocation and no intermediate arrays.
+
+/** A buffer for one message of `bodyLength` bytes after the length word, header already written. */
+export function allocMessage(type: number, bodyLength: number): Buffer {
+  const out = Buffer.allocUnsafe(5 + bodyLength);
+  out[0] = type;
+  out.writeInt32BE(bodyLength + 4, 1);
+  return out;
+}
+
+/** Bytes `text` takes as a NUL-terminated UTF-8 string. */
+export function cstringLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8') + 1;
+}
+
+/**
+ * Writes `text` and its NUL at `offset`; returns the offset after the NUL. A NUL inside `text` would end
+ * the string early and misalign every later field, so it becomes a space (same length, as measured).
+ */
+export function writeCString(out: Buffer, text: string, offset: number): number {
+  const safe = text.includes('\0') ? text.replaceAll('\0', ' ') : text;
+  const end = offset + out.write(safe, offset, 'utf8');
+  out[end] = 0;
+  return end + 1;
+}
+
+/** A message with an empty body, built once: these are sent unchanged millions of times. */
+export function constantMessage(type: number): Uint8Array {
+  return allocMessage(type, 0);
+}
