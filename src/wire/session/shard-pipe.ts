@@ -11,8 +11,21 @@
 import type { ShardConnection } from '../../backend/shard-connection.js';
 import type { Frame } from '../../protocol/message-framer.js';
 
-/** What the client-side of the pipe does with the answers to one forwarded message. */
-export type Disposition = 'relay' | 'swallow';
+/**
+ * What happens to the answers to one forwarded message: `relay` sends them to the client (except
+ * ReadyForQuery: the session sends its own); `quiet` swallows them but relays an ErrorResponse (a
+ * statement Switchyard prepares on a shard on the client's behalf); `internal` swallows everything
+ * (Switchyard's own statements; the caller reads the outcome and the collected frames).
+ */
+export type Disposition = 'relay' | 'quiet' | 'internal';
+
+/** Extra handling of one forwarded message's answers. */
+export interface SendOptions {
+  /** Every answer frame of this message is also pushed here (copied), whatever the disposition. */
+  readonly collect?: Frame[];
+  /** Called when this message fails (e.g. forget a statement name whose Parse failed). */
+  readonly onError?: () => void;
+}
 
 /** The frontend message kinds whose answers the pipe knows how to delimit. */
 export type ExpectKind =
@@ -28,6 +41,7 @@ export type ExpectKind =
 interface Expectation {
   readonly kind: ExpectKind;
   readonly disposition: Disposition;
+  readonly options: SendOptions | undefined;
   /** For describe-statement: ParameterDescription seen, RowDescription/NoData still to come. */
   stage: number;
 }
@@ -88,10 +102,10 @@ export class ShardPipe {
   }
 
   /** Queues a message whose answers are `disposition`; `kind` says how to delimit them. */
-  send(raw: Uint8Array, kind: ExpectKind, disposition: Disposition = 'relay'): void {
+  send(raw: Uint8Array, kind: ExpectKind, disposition: Disposition = 'relay', options?: SendOptions): void {
     this.#queued.push(raw);
     this.#queuedBytes += raw.length;
-    this.#pending.push({ kind, disposition, stage: 0 });
+    this.#pending.push({ kind, disposition, options, stage: 0 });
   }
 
   /** Queues a message that has no answer (Flush, CopyData, CopyDone). */
@@ -111,21 +125,33 @@ export class ShardPipe {
 
   /**
    * Reads answers until every pending message is answered, or the shard asks for COPY data. Frames
-   * to relay go to `sink` in order.
+   * to relay go to `sink` in order; `beforeWait` runs whenever the pipe is about to wait for the shard.
    */
-  async drain(sink: (frame: Frame) => void): Promise<DrainOutcome> {
+  async drain(
+    sink: (frame: Frame) => void,
+    beforeWait?: () => Promise<void> | undefined,
+  ): Promise<DrainOutcome> {
     let error: Frame | undefined;
     while (this.#pending.length > 0) {
+      // Before waiting on the shard, let the caller pass on what it has and wait for the client to
+      // keep up: a large result streams through with bounded memory.
+      if (this.#buffered.length === 0 && beforeWait) await beforeWait();
       const frame = await this.#next();
       const current = this.#pending[0]!;
       const type = frame.type;
-      if (type === B.noticeResponse || type === B.parameterStatus || type === B.notification) {
-        if (current.disposition === 'relay') sink(frame);
-        continue;
+      current.options?.collect?.push(copyFrame(frame));
+      const isError = type === B.errorResponse;
+      if (
+        type !== B.readyForQuery &&
+        (current.disposition === 'relay' || (isError && current.disposition === 'quiet'))
+      ) {
+        sink(frame);
       }
-      if (current.disposition === 'relay') sink(frame);
-      if (type === B.errorResponse) {
-        error = frame;
+      if (type === B.noticeResponse || type === B.parameterStatus || type === B.notification) continue;
+      if (isError) {
+        // The first error of a batch is the one that counts: later messages were skipped.
+        error ??= frame;
+        current.options?.onError?.();
         this.#skipToSync();
         continue;
       }
@@ -180,8 +206,16 @@ export class ShardPipe {
     const current = this.#pending[0];
     // A simple Query still ends with ReadyForQuery after its error.
     if (current?.kind === 'query') return;
+    // (PostgreSQL discards every message up to Sync, a simple Query included: the session never
+    // queues a Query after extended-protocol messages without a Sync between them.)
     while (this.#pending.length > 0 && this.#pending[0]!.kind !== 'sync') this.#pending.shift();
   }
+}
+
+/** Frames are views into received buffers; collected ones are copied so they outlive the batch. */
+function copyFrame(frame: Frame): Frame {
+  const raw = frame.raw.slice();
+  return { type: frame.type, raw, body: raw.subarray(raw.length - frame.body.length) };
 }
 
 function concatAll(parts: readonly Uint8Array[], total: number): Uint8Array {

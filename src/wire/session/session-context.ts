@@ -1,0 +1,43 @@
+// What a client session needs from the rest of Switchyard: a planner, a way to reach each shard, the
+// current catalog, and a hook to record what DDL taught us. The cluster provides it; tests can fake it.
+import type { ShardConnector } from '../../backend/shard-connection.js';
+import type { Catalog } from '../../catalog/catalog.js';
+import type { KeyType } from '../../keyspace/key-type.js';
+import type { StatementPlan } from '../../router/route-plan.js';
+import type { Logger } from '../../util/logger.js';
+
+/** A Bind parameter as the session hands it to routing (never logged). */
+export interface BindParam {
+  readonly value: Uint8Array | null;
+  /** 0 = text, 1 = binary. */
+  readonly format: 0 | 1;
+  /** The type OID the client declared in Parse, 0 when it let the server infer it. */
+  readonly typeOid: number;
+}
+
+/** Planning and routing, as the session uses them. */
+export interface SessionPlanner {
+  /** The plans of a query string (one per statement), cached by text. Throws SqlSyntaxError (42601). */
+  plan(sql: string): readonly StatementPlan[];
+  /**
+   * The shards a statement reaches for these parameters (one name for a single-shard statement).
+   * Throws a SwitchyardError for a key that cannot be placed (NULL, wrong type) or a refused route.
+   */
+  shardsFor(plan: StatementPlan, params: readonly BindParam[]): readonly string[];
+  /** `ALTER TABLE … ADD CONSTRAINT … CHECK (…)` restricting `table` on `shard` to the keys it owns. */
+  rangeCheckSql(table: string, shard: string, keyTypes: readonly KeyType[]): string;
+  /** The key type of a shard key column, from the type name the shard reports (format_type). */
+  keyTypeOf(formatType: string): KeyType;
+}
+
+/** Everything a session depends on. */
+export interface SessionContext {
+  readonly planner: SessionPlanner;
+  /** Opens raw connections to the named shard. Throws for an unknown or inactive shard. */
+  connector(shard: string): ShardConnector;
+  /** The current catalog (synchronous, cached). */
+  catalog(): Catalog;
+  /** Records the shard key types of a table created through Switchyard (first time only). */
+  learnKeyTypes(table: string, keyTypes: readonly KeyType[]): Promise<void>;
+  readonly logger: Logger;
+}

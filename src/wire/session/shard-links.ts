@@ -1,0 +1,136 @@
+// The shard connections one client session holds, and the rules about which shards a transaction may
+// touch. A session opens a connection to a shard the first time a statement goes there and keeps it
+// until the client leaves (session pooling), so prepared statements and settings stay put.
+//
+// Until distributed transactions exist, a transaction (explicit, or the implicit one of an
+// extended-protocol batch) may write to one shard only; it may read from others.
+import { SqlState } from '../../util/errors.js';
+import { queryMessage, SYNC } from './frontend-messages.js';
+import type { SessionContext } from './session-context.js';
+import { SessionError } from './session-error.js';
+import { ShardPipe } from './shard-pipe.js';
+
+/** An explicit transaction (BEGIN … COMMIT/ROLLBACK) as the session tracks it. */
+export interface Transaction {
+  status: 'T' | 'E';
+  /** The BEGIN statement as the client wrote it (isolation level etc.), sent to each shard that joins. */
+  readonly begin: string;
+  /** Shards that have joined, in order. */
+  readonly shards: string[];
+  /** The shard written to, once a write happened. */
+  writeShard: string | undefined;
+  /** Open savepoints, oldest first; a shard joining later gets them too. */
+  readonly savepoints: string[];
+}
+
+export class ShardLinks {
+  readonly #ctx: SessionContext;
+  readonly #pipes = new Map<string, ShardPipe>();
+  readonly #opening = new Map<string, Promise<ShardPipe>>();
+  /** Session-level SET/RESET statements, replayed on every connection opened later. */
+  readonly settings: string[] = [];
+  transaction: Transaction | undefined;
+  /** The shard written to by the current extended-protocol batch (implicit transaction). */
+  batchWriteShard: string | undefined;
+  /** Pipes that received messages in the current batch, in order of first use. */
+  readonly touched = new Set<ShardPipe>();
+
+  constructor(ctx: SessionContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Pipes held now. */
+  held(): ShardPipe[] {
+    return [...this.#pipes.values()];
+  }
+
+  /** The shard a statement that any shard can answer should use: one already in use, else the home shard. */
+  anyShard(): string {
+    const txn = this.transaction;
+    if (txn && txn.shards.length > 0) return txn.shards[0]!;
+    const first = this.#pipes.keys().next();
+    return first.done ? this.#ctx.catalog().homeShard : first.value;
+  }
+
+  /**
+   * The pipe to `shard`, opened if needed, joined to the open transaction, after checking that a
+   * write there keeps the transaction on one shard.
+   *
+   * @throws SessionError 0A000 when the write would make a transaction span shards.
+   */
+  async pipeFor(shard: string, writes: boolean): Promise<ShardPipe> {
+    this.#checkWrite(shard, writes);
+    const pipe = this.#pipes.get(shard) ?? (await this.#open(shard));
+    const txn = this.transaction;
+    if (txn && !txn.shards.includes(shard)) {
+      // A shard joining mid-batch must not get a Query between extended-protocol messages.
+      if (this.touched.has(pipe) && pipe.owed > 0) pipe.send(SYNC, 'sync');
+      const savepoints = txn.savepoints.map((name) => `SAVEPOINT ${name}`);
+      pipe.send(queryMessage([txn.begin, ...savepoints].join('; ')), 'query', 'internal');
+      txn.shards.push(shard);
+    }
+    if (writes) {
+      if (txn) txn.writeShard = shard;
+      else this.batchWriteShard = shard;
+    }
+    this.touched.add(pipe);
+    return pipe;
+  }
+
+  #checkWrite(shard: string, writes: boolean): void {
+    if (!writes) return;
+    const txn = this.transaction;
+    const already = txn ? txn.writeShard : this.batchWriteShard;
+    if (already !== undefined && already !== shard) {
+      throw new SessionError(
+        SqlState.featureNotSupported,
+        `this ${txn ? 'transaction' : 'batch'} already wrote to shard ${already}; writing to shard ${shard} as well ` +
+          'needs distributed transactions, which Switchyard does not support yet',
+        {
+          hint: 'commit the first write before writing rows of another shard key, or keep one transaction to one shard key',
+        },
+      );
+    }
+  }
+
+  async #open(shard: string): Promise<ShardPipe> {
+    let opening = this.#opening.get(shard);
+    if (!opening) {
+      opening = (async () => {
+        const connection = await this.#ctx.connector(shard).connect({ applicationName: 'switchyard' });
+        const pipe = new ShardPipe(connection);
+        if (this.settings.length > 0) pipe.send(queryMessage(this.settings.join('; ')), 'query', 'internal');
+        this.#pipes.set(shard, pipe);
+        return pipe;
+      })();
+      this.#opening.set(shard, opening);
+      opening.finally(() => this.#opening.delete(shard)).catch(() => {});
+    }
+    return opening;
+  }
+
+  /** Ends the current batch's bookkeeping (after Sync). */
+  endBatch(): void {
+    this.batchWriteShard = undefined;
+    this.touched.clear();
+  }
+
+  /** Asks every held shard to cancel what it is running. */
+  cancelAll(): void {
+    for (const pipe of this.#pipes.values()) void pipe.connection.cancel().catch(() => {});
+  }
+
+  /**
+   * Gives every connection back: idle ones are reused by other sessions, ones inside a transaction
+   * are closed, which makes the shard roll the transaction back.
+   */
+  releaseAll(): void {
+    const inTransaction = this.transaction !== undefined;
+    for (const pipe of this.#pipes.values()) {
+      if (inTransaction || pipe.owed > 0) pipe.connection.close();
+      else pipe.connection.release();
+    }
+    this.#pipes.clear();
+    this.transaction = undefined;
+  }
+}
