@@ -347,6 +347,24 @@ describe('WireServer startup phase (raw bytes)', () => {
     expect(raw.received).toEqual([]);
   });
 
+  it('holds a session in drained() while the client does not read', async () => {
+    const { port, log } = await startServer();
+    const raw = await RawClient.connect(port);
+    raw.send(startup());
+    await raw.until((r) => r.types.endsWith('Z'));
+    raw.socket.pause();
+    raw.send(Uint8Array.from(serialize.query('rows 50000'))); // about 50 MB
+    await expect.poll(() => log.sessions[0]!.rowsWritten).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stalled = log.sessions[0]!.rowsWritten;
+    expect(stalled).toBeLessThan(50000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(log.sessions[0]!.rowsWritten).toBe(stalled);
+    raw.socket.resume();
+    await raw.until((r) => r.types.endsWith('CZ'), 20_000);
+    expect(raw.received.filter((f) => f.type === 0x44)).toHaveLength(50000);
+  });
+
   it('refuses an oversized message with 08P01 and closes the connection', async () => {
     const { port } = await startServer({ maxMessageBytes: 1024 });
     const raw = await RawClient.connect(port);

@@ -38,6 +38,8 @@ export class FixedSession implements SessionHandler {
   readonly batches: number[] = [];
   cancels = 0;
   closes = 0;
+  /** Rows written so far by a `rows N` query. */
+  rowsWritten = 0;
   #cancelled: (() => void) | null = null;
   #lastParameters: (Uint8Array | null)[] = [];
 
@@ -83,6 +85,7 @@ export class FixedSession implements SessionHandler {
           c.write(encodeRowDescription([textColumn('n')]));
           for (let i = 0; i < count; i++) {
             c.write(encodeDataRow([String(i).padStart(1000, '.')]));
+            this.rowsWritten++;
             if (i % 256 === 0) await c.drained();
           }
           c.write(encodeCommandComplete(`SELECT ${count}`));
