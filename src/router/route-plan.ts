@@ -1,6 +1,7 @@
 // What the planner decides about one statement: what kind it is and where it must run. Plans are
 // immutable and cached by statement text; the parts that depend on parameter values ($n) are kept as
 // references and resolved per execution, so a prepared statement is planned once.
+import type { CopyPlan } from './copy-plan.js';
 
 /** Where a shard key value comes from: a constant in the SQL text, or parameter `$index` (1-based). */
 export type KeySource =
@@ -20,13 +21,16 @@ export type StatementKind =
   | 'set'
   | 'show'
   | 'utility'
+  /** `DEALLOCATE name | ALL`: the session frees its own protocol-level statements of that name. */
+  | 'deallocate'
   | 'empty';
 
 /** Transaction control, handled by the session itself (it decides which shards see it). */
 export type TransactionAction =
   | { readonly type: 'begin' }
-  | { readonly type: 'commit' }
-  | { readonly type: 'rollback' }
+  /** `chain`: COMMIT AND CHAIN starts a new transaction with the same characteristics. */
+  | { readonly type: 'commit'; readonly chain?: boolean }
+  | { readonly type: 'rollback'; readonly chain?: boolean }
   | { readonly type: 'savepoint'; readonly name: string }
   | { readonly type: 'release'; readonly name: string }
   | { readonly type: 'rollback-to'; readonly name: string };
@@ -73,4 +77,8 @@ export interface StatementPlan {
   /** Tables it names (schema-qualified as written, lower-cased unless quoted). */
   readonly tables: readonly string[];
   readonly ddl?: DdlFollowUp;
+  /** COPY … FROM STDIN / TO STDOUT: the format, and for a sharded table where the key sits in each row. */
+  readonly copy?: CopyPlan;
+  /** DEALLOCATE: the statement name, or null for DEALLOCATE ALL. */
+  readonly deallocate?: { readonly name: string | null };
 }
