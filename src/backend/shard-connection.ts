@@ -16,6 +16,16 @@ export interface ShardConnectOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How `release` gives a connection back. */
+export interface ReleaseOptions {
+  /**
+   * Reset session state (settings, cursors, LISTENs, advisory locks, temporary tables) before the
+   * next holder gets the connection; prepared statements stay. Default true. Pass false only when
+   * the holder is known to have changed nothing at session level: it saves a round trip.
+   */
+  readonly clean?: boolean;
+}
+
 /**
  * One protocol connection to a shard, held by one client session at a time.
  *
@@ -42,13 +52,20 @@ export interface ShardConnection {
   readonly preparedStatements: Set<string>;
   /** True when several client sessions share one server session (PGlite): session settings must be re-applied. */
   readonly shared: boolean;
+  /**
+   * The parameters the server reports (server_version, server_encoding, client_encoding, DateStyle,
+   * TimeZone, integer_datetimes, standard_conforming_strings, …): those of its startup, updated by
+   * every ParameterStatus that passes through `receive`.
+   */
+  readonly serverParameters: Readonly<Record<string, string>>;
   /** Asks the shard to cancel what this connection is running (a CancelRequest or equivalent). */
   cancel(): Promise<void>;
   /**
-   * Gives the connection back for reuse. It must be idle (`I`) with nothing unread; otherwise it is
-   * closed instead. Safe to call twice.
+   * Gives the connection back for reuse. It must be idle (`I`) with nothing unread and no answer
+   * owed; otherwise it is closed instead. Safe to call twice; the object is unusable afterwards
+   * (the next `connect` hands out a new one).
    */
-  release(): void;
+  release(options?: ReleaseOptions): void;
   /** Closes the connection. Safe to call twice. */
   close(): void;
 }
