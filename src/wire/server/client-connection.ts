@@ -3,58 +3,25 @@
 // decoded messages go to the session handler one batch at a time. Whatever goes wrong ends this
 // connection only, with a FATAL ErrorResponse when the client can still read it.
 import type { Duplex } from 'node:stream';
-import type { SecureContext } from 'node:tls';
-import { FramingError } from '../../protocol/message-framer.js';
-import type { Logger } from '../../util/logger.js';
 import { decodeFrontendMessage } from '../codec/decode-frontend-message.js';
-import { decodeStartupPacket } from '../codec/decode-startup-packet.js';
 import { encodeAuthenticationOk } from '../codec/encode-authentication.js';
 import { encodeErrorResponse } from '../codec/encode-error-response.js';
 import {
   encodeBackendKeyData,
-  encodeNegotiateProtocolVersion,
   encodeParameterStatus,
   encodeReadyForQuery,
 } from '../codec/encode-status-messages.js';
-import type { FrontendMessage, StartupMessage } from '../codec/frontend-message.js';
-import { FrontendMessageType, StartupCode } from '../codec/message-types.js';
-import { ProtocolError } from '../codec/protocol-error.js';
+import type { FrontendMessage } from '../codec/frontend-message.js';
+import { FrontendMessageType } from '../codec/message-types.js';
 import { authenticateWithScram } from './authenticate-client.js';
-import type { CredentialStore } from './credential-store.js';
+import type { ConnectionHost } from './connection-host.js';
+import { type Fatal, fatalFor, refusalFor } from './fatal-errors.js';
 import { FrameInbox } from './frame-inbox.js';
-import type { SessionFactory, SessionHandler, StartupInfo, WireConnection } from './session-handler.js';
-import { protocolOptionsIn, reportedParameters, startupInfoFrom } from './startup-info.js';
+import { negotiateProtocolVersion, negotiateStartup } from './negotiate-startup.js';
+import type { SessionHandler, StartupInfo, WireConnection } from './session-handler.js';
+import { reportedParameters, startupInfoFrom } from './startup-info.js';
 import { upgradeToTls } from './upgrade-to-tls.js';
 
-/** A FATAL error to send before closing. */
-interface Fatal {
-  readonly code: string;
-  readonly message: string;
-}
-
-/** What a connection needs from its server. */
-export interface ConnectionHost {
-  readonly logger: Logger;
-  readonly sessionFactory: SessionFactory;
-  readonly serverParameters: Readonly<Record<string, string>>;
-  readonly maxMessageBytes: number;
-  readonly maxQueuedBytes: number;
-  readonly startupTimeoutMs: number;
-  readonly secureContext: SecureContext | null;
-  /** SCRAM credentials; null for trust authentication. */
-  readonly credentials: CredentialStore | null;
-  /** For trust authentication: true when a client at `remoteAddress` must be refused. */
-  trustRefusedFor(remoteAddress: string): boolean;
-  /** Gives the connection a unique process id and secret key. */
-  register(connection: ClientConnection): { readonly processId: number; readonly secretKey: number };
-  /** Passes a CancelRequest on to the connection it names, if any. */
-  cancel(processId: number, secretKey: number): void;
-  /** The connection has ended. */
-  closed(connection: ClientConnection): void;
-}
-
-const SSL_REFUSED = Uint8Array.of(0x4e); // 'N'
-const SSL_ACCEPTED = Uint8Array.of(0x53); // 'S'
 const DESTROY_AFTER_END_MS = 2000;
 
 /** A client connection; the session sees it as a WireConnection. */
@@ -69,6 +36,7 @@ export class ClientConnection implements WireConnection {
   #secretKey = 0;
   #handler: SessionHandler | null = null;
   #pumping = false;
+  #corked = false;
   #finished = false;
   #startupTimer: NodeJS.Timeout | undefined;
   #resolveDone!: () => void;
@@ -120,7 +88,19 @@ export class ClientConnection implements WireConnection {
   }
 
   write(bytes: Uint8Array): void {
-    if (this.#phase !== 'closed') this.#stream.write(bytes);
+    if (this.#phase === 'closed') return;
+    const stream = this.#stream;
+    // Everything written in one tick leaves in one writev: a result is many small messages, and with
+    // Nagle off each write would otherwise be its own TCP segment.
+    if (!this.#corked) {
+      this.#corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        if (stream.writableCorked > 0) stream.uncork();
+      });
+    }
+    stream.write(bytes);
   }
 
   drained(): Promise<void> {
@@ -152,13 +132,24 @@ export class ClientConnection implements WireConnection {
   }
 
   async #runStartup(): Promise<void> {
-    const startup = await this.#negotiate();
-    if (!startup || this.#phase !== 'startup') return;
-    const version = startup.protocolVersion;
-    if (version >>> 16 !== 3) {
-      const found = `${version >>> 16}.${version & 0xffff}`;
-      throw new ProtocolError(`unsupported frontend protocol ${found}: server supports 3.0 to 3.0`);
-    }
+    const startup = await negotiateStartup({
+      inbox: this.#inbox,
+      secureContext: this.#host.secureContext,
+      write: (bytes) => this.write(bytes),
+      upgradeToTls: (secureContext) => {
+        // The 'S' must reach the socket before TLS takes the socket over.
+        if (this.#corked) this.#stream.uncork();
+        this.#inbox.detach();
+        this.#stream = upgradeToTls(this.#stream, secureContext);
+        this.#watch(this.#stream);
+        this.#inbox.restart();
+        this.#inbox.attach(this.#stream);
+      },
+      cancel: (processId, secretKey) => this.#host.cancel(processId, secretKey),
+    });
+    if (!startup) return this.#shutdown();
+    if (this.#phase !== 'startup') return;
+    negotiateProtocolVersion(startup, (bytes) => this.write(bytes));
     this.#inbox.expectTyped();
     const user = startup.parameters.user;
     if (!user)
@@ -166,46 +157,11 @@ export class ClientConnection implements WireConnection {
         code: '28000',
         message: 'no PostgreSQL user name specified in startup packet',
       });
-    const options = protocolOptionsIn(startup.parameters);
-    if ((version & 0xffff) !== 0 || options.length > 0) {
-      this.write(encodeNegotiateProtocolVersion(StartupCode.protocol30, options));
-    }
     if (!(await this.#authenticate(user))) return;
     this.write(encodeAuthenticationOk());
     this.#startup = startupInfoFrom(startup.parameters, this.remoteAddress);
     ({ processId: this.#processId, secretKey: this.#secretKey } = this.#host.register(this));
     await this.#openSession();
-  }
-
-  /** Answers SSLRequest / GSSENCRequest / CancelRequest until the StartupMessage; null when there is none. */
-  async #negotiate(): Promise<StartupMessage | null> {
-    const seen = new Set<string>();
-    for (;;) {
-      const frame = await this.#inbox.next();
-      if (!frame || this.#phase !== 'startup') return null;
-      const packet = decodeStartupPacket(frame);
-      if (packet.type === 'StartupMessage') return packet;
-      if (packet.type === 'CancelRequest') {
-        this.#host.cancel(packet.processId, packet.secretKey);
-        this.#shutdown();
-        return null;
-      }
-      if (seen.has(packet.type)) throw new ProtocolError(`${packet.type} received twice`);
-      seen.add(packet.type);
-      const secureContext = this.#host.secureContext;
-      if (packet.type === 'GSSENCRequest' || !secureContext) {
-        this.write(SSL_REFUSED);
-        continue;
-      }
-      // Bytes sent before the handshake would be trusted as if they came over TLS (CVE-2021-23214).
-      if (this.#inbox.hasPending) throw new ProtocolError('received unencrypted data after SSL request');
-      this.write(SSL_ACCEPTED);
-      this.#inbox.detach();
-      this.#stream = upgradeToTls(this.#stream, secureContext);
-      this.#watch(this.#stream);
-      this.#inbox.restart();
-      this.#inbox.attach(this.#stream);
-    }
   }
 
   /** True when the client may proceed; otherwise the connection is already closing. */
@@ -236,20 +192,17 @@ export class ClientConnection implements WireConnection {
     try {
       handler = await this.#host.sessionFactory(this);
     } catch (error) {
-      return this.#shutdown(refusal(error, this.#host.logger));
+      return this.#shutdown(refusalFor(error, this.#host.logger));
     }
     this.#handler = handler;
     if (this.#finished) return this.#notifyClosed(handler);
     if (this.#phase !== 'startup') return;
     clearTimeout(this.#startupTimer);
-    const stream = this.#stream;
-    stream.cork();
     for (const [name, value] of reportedParameters(this.#host.serverParameters, this.startup)) {
-      stream.write(encodeParameterStatus(name, value));
+      this.write(encodeParameterStatus(name, value));
     }
-    stream.write(encodeBackendKeyData(this.#processId, this.#secretKey));
-    stream.write(encodeReadyForQuery('I'));
-    stream.uncork();
+    this.write(encodeBackendKeyData(this.#processId, this.#secretKey));
+    this.write(encodeReadyForQuery('I'));
     this.#phase = 'ready';
     this.#inbox.onChange = () => void this.#pump();
     void this.#pump();
@@ -284,12 +237,7 @@ export class ClientConnection implements WireConnection {
       if (this.#inbox.failure) this.#fail(this.#inbox.failure);
       else if (this.#inbox.ended) this.#shutdown();
     } catch (error) {
-      this.#host.logger.error({ err: error, processId: this.#processId }, 'session onMessages failed');
-      this.#shutdown(
-        error instanceof ProtocolError
-          ? { code: error.code, message: error.message }
-          : { code: 'XX000', message: 'internal error in the session; the connection is closed' },
-      );
+      this.#shutdown(fatalFor(error, this.#host.logger, 'the session', { processId: this.#processId }));
     } finally {
       this.#pumping = false;
     }
@@ -304,16 +252,9 @@ export class ClientConnection implements WireConnection {
 
   #fail(error: unknown): void {
     if (this.#phase === 'closed') return;
-    if (error instanceof ProtocolError || error instanceof FramingError) {
-      this.#host.logger.debug(
-        { code: error.code, reason: error.message, remoteAddress: this.remoteAddress },
-        'protocol violation',
-      );
-      this.#shutdown({ code: error.code, message: error.message });
-      return;
-    }
-    this.#host.logger.error({ err: error, remoteAddress: this.remoteAddress }, 'client connection failed');
-    this.#shutdown({ code: 'XX000', message: 'internal error; the connection is closed' });
+    this.#shutdown(
+      fatalFor(error, this.#host.logger, 'the connection', { remoteAddress: this.remoteAddress }),
+    );
   }
 
   #shutdown(fatal?: Fatal): void {
@@ -352,13 +293,4 @@ export class ClientConnection implements WireConnection {
       this.#host.logger.error({ err: error, processId: this.#processId }, 'session onClose failed');
     }
   }
-}
-
-/** The FATAL error for a session factory's refusal: its own SQLSTATE and message, or a generic XX000. */
-function refusal(error: unknown, logger: Logger): Fatal {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof message === 'string')
-    return { code, message };
-  logger.error({ err: error }, 'session factory failed');
-  return { code: 'XX000', message: 'internal error while opening the session' };
 }

@@ -1,6 +1,7 @@
-// The SCRAM verifier of each configured user. Plain passwords are turned into verifiers once, on first
-// use, with a salt drawn per server; unknown users get a made-up verifier that is stable per user name,
-// so probing the server yields the same salt twice and cannot tell real users from unknown ones.
+// The SCRAM verifier of each configured user. Plain passwords are turned into verifiers when the store
+// is made (with a salt drawn per server), so a first login does not take measurably longer than the
+// next and the timing of an answer says nothing. Unknown users get a made-up verifier that is stable
+// per user name, so probing yields the same salt twice and cannot tell real users from unknown ones.
 import { createHmac, randomBytes } from 'node:crypto';
 import {
   DEFAULT_SCRAM_ITERATIONS,
@@ -17,24 +18,20 @@ export interface Credential {
 
 /** Looks up users' SCRAM verifiers. */
 export class CredentialStore {
-  readonly #configured: Map<string, string>;
   readonly #verifiers = new Map<string, ScramVerifier>();
   readonly #mockSecret = randomBytes(32);
 
-  /** `users`: user name → plain password or stored verifier. */
+  /** `users`: user name → plain password or stored verifier (`SCRAM-SHA-256$…`). */
   constructor(users: Readonly<Record<string, string>>) {
-    this.#configured = new Map(Object.entries(users));
+    for (const [user, configured] of Object.entries(users)) {
+      this.#verifiers.set(user, parseScramVerifier(configured) ?? scramVerifierFromPassword(configured));
+    }
   }
 
   /** The credential to run an exchange for `user` with. */
   credentialFor(user: string): Credential {
-    const cached = this.#verifiers.get(user);
-    if (cached) return { verifier: cached, mock: false };
-    const configured = this.#configured.get(user);
-    if (configured === undefined) return { verifier: this.#mockVerifier(user), mock: true };
-    const verifier = parseScramVerifier(configured) ?? scramVerifierFromPassword(configured);
-    this.#verifiers.set(user, verifier);
-    return { verifier, mock: false };
+    const verifier = this.#verifiers.get(user);
+    return verifier ? { verifier, mock: false } : { verifier: this.#mockVerifier(user), mock: true };
   }
 
   #mockVerifier(user: string): ScramVerifier {

@@ -6,7 +6,8 @@ import { type AddressInfo, createServer, type Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ConfigError } from '../../util/errors.js';
 import { type Logger, loggerFor } from '../../util/logger.js';
-import { ClientConnection, type ConnectionHost } from './client-connection.js';
+import { ClientConnection } from './client-connection.js';
+import type { ConnectionHost } from './connection-host.js';
 import { CredentialStore } from './credential-store.js';
 import { secureContextFor } from './upgrade-to-tls.js';
 import {
