@@ -14,10 +14,11 @@ import {
   placeAll,
   rangeVarNames,
   referenceProblem,
+  type TableDdlOptions,
   tableDdl,
   tableKey,
 } from './ddl-targets.js';
-import { quoted, refused } from './refusals.js';
+import { quoted, type RefusedRoute, refused } from './refusals.js';
 import type { StatementShape } from './statement-shape.js';
 import { planView } from './view-plans.js';
 
@@ -71,23 +72,23 @@ const SHARED_DEFINITIONS = new Set([
   'DropUserMappingStmt',
 ]);
 
-const CLUSTER_LEVEL = new Set([
-  'CreatedbStmt',
-  'DropdbStmt',
-  'AlterDatabaseStmt',
-  'AlterDatabaseSetStmt',
-  'AlterDatabaseRefreshCollStmt',
-  'CreateTableSpaceStmt',
-  'DropTableSpaceStmt',
-  'AlterTableSpaceOptionsStmt',
-  'AlterTableMoveAllStmt',
-  'CreatePublicationStmt',
-  'AlterPublicationStmt',
-  'CreateSubscriptionStmt',
-  'AlterSubscriptionStmt',
-  'DropSubscriptionStmt',
-  'AlterSystemStmt',
-]);
+const CLUSTER_LEVEL: Readonly<Record<string, string>> = {
+  CreatedbStmt: 'CREATE DATABASE',
+  DropdbStmt: 'DROP DATABASE',
+  AlterDatabaseStmt: 'ALTER DATABASE',
+  AlterDatabaseSetStmt: 'ALTER DATABASE',
+  AlterDatabaseRefreshCollStmt: 'ALTER DATABASE',
+  CreateTableSpaceStmt: 'CREATE TABLESPACE',
+  DropTableSpaceStmt: 'DROP TABLESPACE',
+  AlterTableSpaceOptionsStmt: 'ALTER TABLESPACE',
+  AlterTableMoveAllStmt: 'ALTER TABLE … SET TABLESPACE',
+  CreatePublicationStmt: 'CREATE PUBLICATION',
+  AlterPublicationStmt: 'ALTER PUBLICATION',
+  CreateSubscriptionStmt: 'CREATE SUBSCRIPTION',
+  AlterSubscriptionStmt: 'ALTER SUBSCRIPTION',
+  DropSubscriptionStmt: 'DROP SUBSCRIPTION',
+  AlterSystemStmt: 'ALTER SYSTEM',
+};
 
 const TABLE_TYPES = new Set(['OBJECT_TABLE', 'OBJECT_FOREIGN_TABLE']);
 const TABLE_PART_TYPES = new Set([
@@ -103,10 +104,11 @@ const VIEW_TYPES = new Set(['OBJECT_VIEW', 'OBJECT_MATVIEW']);
 export function planDdl(ast: Node, catalog: Catalog): StatementShape | undefined {
   const tag = nodeTag(ast);
   if (SHARED_DEFINITIONS.has(tag)) return sharedDefinition(ast);
-  if (CLUSTER_LEVEL.has(tag)) {
+  const serverLevel = Object.hasOwn(CLUSTER_LEVEL, tag) ? CLUSTER_LEVEL[tag] : undefined;
+  if (serverLevel !== undefined) {
     return ddl(
       refused(
-        `${tag.replace(/Stmt$/, '')} changes the whole server, not one database: Switchyard does not run it on shards`,
+        `${serverLevel} acts on a whole server or its replication, not on one database: Switchyard does not run it on the shards`,
         'run it on each PostgreSQL server directly',
       ),
     );
@@ -121,12 +123,11 @@ export function planDdl(ast: Node, catalog: Catalog): StatementShape | undefined
       const type = stmt?.objtype ?? 'OBJECT_TABLE';
       if (VIEW_TYPES.has(type)) return ddl({ type: 'shard', shard: catalog.homeShard });
       if (!TABLE_TYPES.has(type)) return ddl({ type: 'all' });
-      return tableDdl(catalog, all, {
-        check: (t) =>
-          (t.placement.kind === 'sharded'
-            ? alterTableProblem(stmt?.cmds, tableKey(t), t.placement.rule)
-            : undefined) ?? referenceProblems(t, all.slice(1)),
-      });
+      return ownerDdl(catalog, all, (t) =>
+        t.placement.kind === 'sharded'
+          ? alterTableProblem(stmt?.cmds, tableKey(t), t.placement.rule)
+          : undefined,
+      );
     }
     case 'IndexStmt': {
       const stmt = nodeBody(ast, 'IndexStmt');
@@ -217,29 +218,41 @@ function referenceProblems(owner: PlacedTable, others: readonly PlacedTable[]) {
   return undefined;
 }
 
+// The statement's own relation comes first among its relations; the rest are tables it refers to
+// (foreign keys, LIKE, INHERITS, PARTITION OF), which must exist wherever the owner lives. The
+// statement runs where the owner lives.
+function ownerDdl(
+  catalog: Catalog,
+  all: readonly PlacedTable[],
+  check: (owner: PlacedTable) => RefusedRoute | undefined,
+  followUp?: TableDdlOptions['followUp'],
+): StatementShape {
+  const [owner, ...others] = all;
+  const tables = all.map((t) => writtenName(t.name));
+  if (!owner) return ddl(refused('a table statement without a table name'), tables);
+  const problem = referenceProblems(owner, others) ?? check(owner);
+  if (problem) return ddl(problem, tables);
+  return { ...tableDdl(catalog, [owner], followUp ? { followUp } : {}), tables };
+}
+
 function createTable(ast: Node, catalog: Catalog, all: readonly PlacedTable[]): StatementShape {
-  const [created, ...others] = all;
-  if (!created) return ddl(refused('CREATE TABLE without a table name'));
-  const shape = tableDdl(catalog, [created], {
-    followUp: (tables) => {
-      const table = tables[0];
+  const stmt = nodeBody(ast, 'CreateStmt') ?? nodeBody(ast, 'CreateForeignTableStmt')?.base;
+  return ownerDdl(
+    catalog,
+    all,
+    (t) =>
+      t.placement.kind === 'sharded'
+        ? createTableProblem(stmt?.tableElts, tableKey(t), t.placement.rule)
+        : undefined,
+    ([table]) => {
       if (!table) return undefined;
       const key = tableKey(table);
       const rule = table.placement.kind === 'sharded' ? table.placement.rule : undefined;
+      // Only PostgreSQL's own hash can be computed by the shard in a CHECK constraint.
       const checked = rule?.resolver.type === 'hash' && rule.hasher === 'postgres';
       return checked ? { createdTable: key, checkTable: key } : { createdTable: key };
     },
-  });
-  const problem =
-    referenceProblems(created, others) ??
-    (created.placement.kind === 'sharded'
-      ? createTableProblem(
-          nodeBody(ast, 'CreateStmt')?.tableElts ?? nodeBody(ast, 'CreateForeignTableStmt')?.base?.tableElts,
-          tableKey(created),
-          created.placement.rule,
-        )
-      : undefined);
-  return { ...shape, tables: all.map((t) => writtenName(t.name)), ...(problem ? { route: problem } : {}) };
+  );
 }
 
 function rename(ast: Node, catalog: Catalog, all: readonly PlacedTable[]): StatementShape {

@@ -140,8 +140,8 @@ function looseRefusal(
     .map((c, i) => `${loose.refName}.${c} = ${anchor.refName}.${anchorKey[i] ?? c}`)
     .join(' AND ');
   return refused(
-    `this ${statement} reads every shard of ${quoted(placement.key)}: nothing joins it on the shard key to a table whose key is pinned (cross-shard joins are not supported yet)`,
-    `join on the shard key (${join}) or add ${keyCondition(key, loose.refName)} to WHERE`,
+    `this ${statement} reads every shard of ${quoted(placement.key)}: neither WHERE nor a join on the shard key pins its key (cross-shard joins are not supported yet)`,
+    `add ${keyCondition(key, loose.refName)} to WHERE, or join on the shard key (${join}) with an inner join`,
   );
 }
 

@@ -78,11 +78,17 @@ function created(
   }
   const sharded = analysis.tables.find((t) => placementOf(catalog, t).kind === 'sharded');
   if (sharded) {
+    const over = quoted(writtenName(sharded));
     return shape(
-      refused(
-        `a ${what} over sharded table ${quoted(writtenName(sharded))} is not supported: it would live on the home shard, which holds only part of the rows`,
-        'query the sharded table directly',
-      ),
+      what === 'view'
+        ? refused(
+            `a view over sharded table ${over} is not supported: it would live on the home shard, which holds only part of the rows`,
+            'query the sharded table directly',
+          )
+        : refused(
+            `creating table ${quoted(writtenName(name))} from a query over sharded table ${over} is not supported yet: the new table would live on the home shard, which holds only part of the rows`,
+            'create the table, then fill it from the application',
+          ),
     );
   }
   if (analysis.unsupported[0] !== undefined) {

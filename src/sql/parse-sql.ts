@@ -41,6 +41,8 @@ export function parseSql(sql: string): ParsedStatement[] {
   if (!loaded) {
     throw new SwitchyardError('XX000', 'the SQL parser is not loaded; await loadSqlParser() at start-up');
   }
+  // The WASM parser rejects an empty string; PostgreSQL answers it with EmptyQueryResponse.
+  if (sql.length === 0) return [];
   let result: ReturnType<typeof parseSync>;
   try {
     result = parseSync(sql);

@@ -45,7 +45,8 @@ export function maxParamNumber(root: Node | unknown): number {
 /**
  * Every relation name under `root`, wherever it sits (a table, an index, a sequence, a view), as
  * `RangeVar` bodies. RangeVars appear both wrapped (`{ RangeVar: … }` in lists) and bare (the
- * `relation` field of most statements), so bare ones are recognised by their fields.
+ * `relation` field of most statements), so bare ones are recognised by their fields. They come in
+ * the order of the tree's fields, which for every DDL statement puts the statement's own relation first.
  */
 export function collectRangeVars(root: unknown): Record<string, unknown>[] {
   const found: Record<string, unknown>[] = [];
@@ -61,8 +62,10 @@ export function collectRangeVars(root: unknown): Record<string, unknown>[] {
       found.push(value);
       continue;
     }
-    for (const key in value) {
-      const child = value[key];
+    // Children go on the stack last first, so relations come out in the order they are written.
+    const keys = Object.keys(value);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const child = value[keys[i] as string];
       if (typeof child === 'object' && child !== null) stack.push(child);
     }
   }
