@@ -41,6 +41,17 @@ export class ByteReader {
     return value;
   }
 
+  /**
+   * An unsigned 16-bit count. PostgreSQL reads the counts of parameters, formats and columns unsigned
+   * (pq_getmsgint(msg, 2)), which is how a statement can have up to 65 535 parameters.
+   */
+  count16(): number {
+    this.#need(2, 'an Int16');
+    const value = this.#view.getUint16(this.#offset);
+    this.#offset += 2;
+    return value;
+  }
+
   int32(): number {
     this.#need(4, 'an Int32');
     const value = this.#view.getInt32(this.#offset);

@@ -67,8 +67,7 @@ export function decodeCommandComplete(frame: Frame): string {
 /** The columns of a RowDescription. */
 export function decodeRowDescription(frame: Frame): RowField[] {
   const reader = expectType(frame, B.RowDescription, 'RowDescription');
-  const count = reader.int16();
-  if (count < 0) throw reader.error(`negative field count ${count}`);
+  const count = reader.count16();
   const fields: RowField[] = new Array(count);
   for (let i = 0; i < count; i++) {
     fields[i] = {
@@ -97,8 +96,7 @@ export function decodeParameterStatus(frame: Frame): { readonly name: string; re
 /** The values of a DataRow, as views into the frame (null = SQL NULL), for merging rows from shards. */
 export function decodeDataRow(frame: Frame): (Uint8Array | null)[] {
   const reader = expectType(frame, B.DataRow, 'DataRow');
-  const count = reader.int16();
-  if (count < 0) throw reader.error(`negative column count ${count}`);
+  const count = reader.count16();
   const values: (Uint8Array | null)[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const length = reader.int32();

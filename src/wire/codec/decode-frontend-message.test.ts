@@ -132,6 +132,16 @@ describe('decodeFrontendMessage', () => {
     }
   });
 
+  it('reads parameter counts unsigned, as PostgreSQL does (up to 65 535 parameters)', () => {
+    const values = Array.from({ length: 40_000 }, (_, i) => String(i));
+    const decoded = decodeOne(bytes(serialize.bind({ values })));
+    if (decoded.type !== 'Bind') throw new Error('expected Bind');
+    expect(decoded.parameters).toHaveLength(40_000);
+    expect(Buffer.from(decoded.parameters[39_999]!).toString()).toBe('39999');
+    const parse = decodeOne(bytes(serialize.parse({ text: 'x', types: Array(40_000).fill(23) })));
+    expect(parse.type === 'Parse' && parse.parameterTypes.length).toBe(40_000);
+  });
+
   it('gives Bind parameters as views into the raw message (no copy)', () => {
     const decoded = decodeOne(bytes(serialize.bind({ values: ['abc'] })));
     if (decoded.type !== 'Bind') throw new Error('expected Bind');
@@ -155,9 +165,9 @@ describe('decodeFrontendMessage', () => {
       /Parse message: expected an Int32/,
     ],
     [
-      'Parse with a negative type count',
+      'Parse whose type count, read unsigned (65 535), overruns',
       message('P', [...cstr(''), ...cstr('x'), ...i16(-1)]),
-      /negative parameter type count/,
+      /Parse message: expected an Int32/,
     ],
     [
       'Bind with a bad format code',

@@ -30,8 +30,7 @@ export function decodeFrontendMessage(frame: Frame): FrontendMessage {
       const reader = new ByteReader(body, 'Parse');
       const statement = reader.cstring();
       const query = reader.cstring();
-      const count = reader.int16();
-      if (count < 0) throw reader.error(`negative parameter type count ${count}`);
+      const count = reader.count16();
       const parameterTypes: number[] = new Array(count);
       for (let i = 0; i < count; i++) parameterTypes[i] = reader.uint32();
       reader.end();
@@ -97,8 +96,7 @@ function decodeBind(body: Uint8Array, raw: Uint8Array): Bind {
   const portal = reader.cstring();
   const statement = reader.cstring();
   const parameterFormats = readFormatCodes(reader, 'parameter');
-  const count = reader.int16();
-  if (count < 0) throw reader.error(`negative parameter count ${count}`);
+  const count = reader.count16();
   if (parameterFormats.length > 1 && parameterFormats.length !== count) {
     throw reader.error(`${parameterFormats.length} parameter formats for ${count} parameters`);
   }
@@ -114,8 +112,7 @@ function decodeBind(body: Uint8Array, raw: Uint8Array): Bind {
 }
 
 function readFormatCodes(reader: ByteReader, what: string): number[] {
-  const count = reader.int16();
-  if (count < 0) throw reader.error(`negative ${what} format count ${count}`);
+  const count = reader.count16();
   const codes: number[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const code = reader.int16();

@@ -256,6 +256,16 @@ describe('backend message encoders', () => {
     for (const [head, tail] of cutsOf(stream)) expect(parseWithPg([head, tail])).toEqual(whole);
   });
 
+  it('write counts unsigned, so 40 000 values or parameters fit', () => {
+    const values = Array.from({ length: 40_000 }, (_, i) => (i % 2 ? null : String(i)));
+    const row = decodeDataRow(frameAll(encodeDataRow(values))[0]!);
+    expect(row).toHaveLength(40_000);
+    expect(Buffer.from(row[39_998]!).toString()).toBe('39998');
+    // libpq reads these counts unsigned; node-postgres's parser reads them signed, so check the bytes.
+    const description = Buffer.from(encodeParameterDescription(Array(40_000).fill(25)));
+    expect([description.readUInt16BE(5), description.length]).toEqual([40_000, 7 + 4 * 40_000]);
+  });
+
   it('replace a NUL inside a string, which would otherwise misalign the message', () => {
     const bytes = encodeCommandComplete('A\0B');
     expect(decodeCommandComplete(frameAll(bytes)[0]!)).toBe('A B');

@@ -30,7 +30,7 @@ export function encodeCopyDone(): Uint8Array {
 function copyResponse(type: number, format: 0 | 1, columnFormats: readonly number[]): Uint8Array {
   const out = allocMessage(type, 3 + 2 * columnFormats.length);
   out[5] = format;
-  out.writeInt16BE(columnFormats.length, 6);
+  out.writeUInt16BE(columnFormats.length, 6);
   let offset = 8;
   for (const f of columnFormats) offset = out.writeInt16BE(f, offset);
   return out;

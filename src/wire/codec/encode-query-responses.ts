@@ -52,7 +52,7 @@ export function encodePortalSuspended(): Uint8Array {
 /** ParameterDescription: the type OIDs of a prepared statement's parameters. */
 export function encodeParameterDescription(typeOids: readonly number[]): Uint8Array {
   const out = allocMessage(B.ParameterDescription, 2 + 4 * typeOids.length);
-  out.writeInt16BE(typeOids.length, 5);
+  out.writeUInt16BE(typeOids.length, 5);
   let offset = 7;
   for (const oid of typeOids) offset = out.writeUInt32BE(oid, offset);
   return out;

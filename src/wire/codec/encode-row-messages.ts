@@ -27,7 +27,7 @@ export function encodeRowDescription(fields: readonly RowField[]): Uint8Array {
   let length = 2;
   for (const f of fields) length += cstringLength(f.name) + 18;
   const out = allocMessage(B.RowDescription, length);
-  out.writeInt16BE(fields.length, 5);
+  out.writeUInt16BE(fields.length, 5);
   let offset = 7;
   for (const f of fields) {
     offset = writeCString(out, f.name, offset);
@@ -53,7 +53,7 @@ export function encodeDataRow(values: readonly DataRowValue[]): Uint8Array {
     length += typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
   }
   const out = allocMessage(B.DataRow, length);
-  out.writeInt16BE(values.length, 5);
+  out.writeUInt16BE(values.length, 5);
   let offset = 7;
   for (const v of values) {
     if (v === null) {
