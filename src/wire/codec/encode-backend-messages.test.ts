@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, cutsOf, frameAll, hex } from '../../../test/wire/support/frames.js';
@@ -254,6 +255,35 @@ describe('backend message encoders', () => {
     const whole = parseWithPg([stream]);
     expect(whole).toHaveLength(cases.length);
     for (const [head, tail] of cutsOf(stream)) expect(parseWithPg([head, tail])).toEqual(whole);
+  });
+
+  it('encode any DataRow exactly as a naive encoder would (short and long, ASCII and not)', () => {
+    const naive = (values: readonly (string | Uint8Array | null)[]) => {
+      const parts = values.map((v) => {
+        if (v === null) return Buffer.from([255, 255, 255, 255]);
+        const bytes = typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
+        const length = Buffer.alloc(4);
+        length.writeInt32BE(bytes.length);
+        return Buffer.concat([length, bytes]);
+      });
+      const body = Buffer.concat([Buffer.from([values.length >> 8, values.length & 255]), ...parts]);
+      const header = Buffer.alloc(5);
+      header[0] = 0x44;
+      header.writeInt32BE(body.length + 4, 1);
+      return Buffer.concat([header, body]).toString('hex');
+    };
+    const value = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.string({ unit: 'binary', maxLength: 80 }),
+      fc.constant(null),
+      fc.uint8Array({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 12 }), (values) => {
+        expect(hex(encodeDataRow(values))).toBe(naive(values));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('write counts unsigned, so 40 000 values or parameters fit', () => {

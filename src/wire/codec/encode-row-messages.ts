@@ -1,8 +1,8 @@
 // Encoders for a result's shape and rows: RowDescription and DataRow. DataRow is the hottest encoder
 // (one per row of a merged result), so it measures and writes in two passes over the values with no
-// intermediate arrays.
+// intermediate arrays, copying short ASCII values without a call into the UTF-8 encoder.
 
-import { allocMessage, cstringLength, writeCString } from './message-buffer.js';
+import { allocMessage, cstringLength, utf8Length, writeCString, writeUtf8 } from './message-buffer.js';
 import { BackendMessageType as B } from './message-types.js';
 
 /** One column of a RowDescription, named after the spec's fields. */
@@ -50,7 +50,7 @@ export function encodeDataRow(values: readonly DataRowValue[]): Uint8Array {
   for (const v of values) {
     length += 4;
     if (v === null) continue;
-    length += typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
+    length += typeof v === 'string' ? utf8Length(v) : v.length;
   }
   const out = allocMessage(B.DataRow, length);
   out.writeUInt16BE(values.length, 5);
@@ -60,7 +60,7 @@ export function encodeDataRow(values: readonly DataRowValue[]): Uint8Array {
       offset = out.writeInt32BE(-1, offset);
     } else if (typeof v === 'string') {
       // Write the text first, then its length in the slot before it: no second byteLength pass.
-      const written = out.write(v, offset + 4, 'utf8');
+      const written = writeUtf8(out, v, offset + 4);
       out.writeInt32BE(written, offset);
       offset += 4 + written;
     } else {

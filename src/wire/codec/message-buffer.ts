@@ -29,3 +29,33 @@ export function writeCString(out: Buffer, text: string, offset: number): number 
 export function constantMessage(type: number): Uint8Array {
   return allocMessage(type, 0);
 }
+
+// Short ASCII strings (most column values: numbers, dates, identifiers) are measured and copied
+// byte by byte: half the cost of Buffer.byteLength plus Buffer.write for a typical row.
+const SHORT_TEXT = 64;
+
+/** Bytes `text` takes as UTF-8. */
+export function utf8Length(text: string): number {
+  const n = text.length;
+  if (n <= SHORT_TEXT) {
+    let i = 0;
+    while (i < n && text.charCodeAt(i) < 0x80) i++;
+    if (i === n) return n;
+  }
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Writes `text` as UTF-8 at `offset` (room for it must have been measured); returns the bytes written. */
+export function writeUtf8(out: Buffer, text: string, offset: number): number {
+  const n = text.length;
+  if (n <= SHORT_TEXT) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[offset + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return out.write(text, offset, 'utf8');
+}
