@@ -1,6 +1,6 @@
 // The wire server driven by real clients: node-postgres for the simple and extended protocols, SCRAM,
 // TLS, cancel and shutdown; a raw socket where the exact bytes matter.
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { decodeNoticeFields } from '../../src/wire/codec/decode-backend-message.
 import { makeScramVerifier } from '../../src/wire/codec/scram-verifier.js';
 import { WireServer } from '../../src/wire/server/wire-server.js';
 import type { WireServerOptions } from '../../src/wire/server/wire-server-options.js';
+import { isLoopbackAddress } from '../../src/wire/server/wire-server-options.js';
 import { fixedSessions } from './support/fixed-session.js';
 import { RawClient } from './support/raw-client.js';
 import { certificateOrSkipReason } from './support/self-signed-certificate.js';
@@ -141,6 +142,7 @@ describe('WireServer with node-postgres', () => {
     await expect.poll(() => log.sessions[0]!.closes).toBe(1);
     expect(log.sessions[0]!.messages.map((m) => m.type)).toEqual(['Query']);
     await expect.poll(() => server.connectionCount).toBe(0);
+    expect(log.sessions[0]!.closes).toBe(1);
   });
 
   it('calls onClose when the client just disconnects', async () => {
@@ -199,6 +201,57 @@ describe('WireServer with node-postgres', () => {
     const result = await c.query('rows 5000');
     expect(result.rows).toHaveLength(5000);
     expect(result.rows[4999]).toEqual({ n: '4999'.padStart(1000, '.') });
+  });
+});
+
+describe('WireServer on a server or socket it is given', () => {
+  it('serves the connections of an existing net.Server', async () => {
+    const tcp = createServer();
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const { factory } = fixedSessions();
+    const server = new WireServer({ server: tcp, auth: { method: 'trust' }, sessionFactory: factory });
+    servers.push(server);
+    const { port } = await server.listen();
+    expect(port).toBe((tcp.address() as { port: number }).port);
+    const c = client(port);
+    await c.connect();
+    expect((await c.query('select 1')).rows).toHaveLength(1);
+  });
+
+  it('serves a socket accepted elsewhere (handleSocket)', async () => {
+    const { factory } = fixedSessions();
+    const server = new WireServer({ auth: { method: 'trust' }, sessionFactory: factory });
+    servers.push(server);
+    const tcp = createServer((socket) => server.handleSocket(socket));
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = client((tcp.address() as { port: number }).port);
+      await c.connect();
+      expect((await c.query('select 1')).rows).toHaveLength(1);
+      expect(server.connectionCount).toBe(1);
+    } finally {
+      tcp.close();
+    }
+  });
+
+  it('refuses to serve trust authentication on a given server bound to every interface', async () => {
+    const tcp = createServer();
+    await new Promise<void>((resolve) => tcp.listen(0, '0.0.0.0', resolve));
+    const server = new WireServer({
+      server: tcp,
+      auth: { method: 'trust' },
+      sessionFactory: fixedSessions().factory,
+    });
+    await expect(server.listen()).rejects.toThrow(/refusing trust authentication on 0\.0\.0\.0/);
+    expect(tcp.listening).toBe(false);
+  });
+
+  it('knows which addresses are loopback', () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', 'localhost'])
+      expect(isLoopbackAddress(a)).toBe(true);
+    for (const a of ['0.0.0.0', '::', '10.0.0.1', '::ffff:10.0.0.1', '128.0.0.1', '127.0.0.1.evil']) {
+      expect(isLoopbackAddress(a)).toBe(false);
+    }
   });
 });
 
@@ -447,6 +500,21 @@ describe.skipIf(typeof certificate === 'string')('WireServer with TLS (self-sign
       code: '08P01',
       message: 'received unencrypted data after SSL request',
     });
+  });
+
+  it('closes a connection that sends garbage instead of a TLS handshake, and keeps serving', async () => {
+    const { port, server } = await startServer({ tls });
+    const raw = await RawClient.connect(port);
+    raw.expectSingleBytes(1);
+    raw.send(Uint8Array.from(serialize.requestSsl()));
+    await raw.until((r) => r.prefix.length === 1);
+    expect(raw.prefix).toEqual([0x53]);
+    raw.send(Uint8Array.from(serialize.query('not a TLS record')));
+    await raw.untilClosed();
+    await expect.poll(() => server.connectionCount).toBe(0);
+    const c = client(port, { ssl: { rejectUnauthorized: false } });
+    await c.connect();
+    expect((await c.query('select 1')).rows).toHaveLength(1);
   });
 
   it('refuses a certificate that is not PEM with a ConfigError', () => {
