@@ -63,6 +63,19 @@ describe('FrameInbox', () => {
     expect(box.failure).not.toBeNull();
   });
 
+  it('refuses a large message before authentication, and accepts it once the limit is lifted', async () => {
+    const big = Uint8Array.from(serialize.password('x'.repeat(2000)));
+    const before = inbox();
+    before.box.expectTyped(1000);
+    before.stream.write(big.subarray(0, 1500)); // refused before the rest arrives
+    await expect(before.box.next()).rejects.toThrow(/authentication message over the limit of 1000 bytes/);
+    const after = inbox();
+    after.box.expectTyped(1000);
+    after.box.liftLimit();
+    after.stream.write(big);
+    expect((await after.box.next())!.raw.length).toBe(big.length);
+  });
+
   it('pauses the stream when too much is queued and resumes it when the batch is taken', async () => {
     const { stream, box } = inbox({ maxQueuedBytes: 64 });
     box.expectTyped();

@@ -282,6 +282,19 @@ describe('WireServer authentication', () => {
     expect(log.sessions).toHaveLength(0);
   });
 
+  it('refuses an authentication message over 64 KiB before reading all of it', async () => {
+    const { port } = await startServer({ auth: { method: 'scram-sha-256', users } });
+    const raw = await RawClient.connect(port);
+    raw.send(startup());
+    await raw.until((r) => r.types === 'R');
+    raw.send(Uint8Array.from([0x70, 0x00, 0x10, 0x00, 0x00, ...new Uint8Array(70_000)]));
+    await raw.untilClosed();
+    expect(firstError(raw)).toMatchObject({
+      code: '08P01',
+      message: 'authentication message over the limit of 65540 bytes',
+    });
+  });
+
   it('refuses trust authentication on a network address unless allowed', async () => {
     const factory = fixedSessions().factory;
     expect(

@@ -23,6 +23,8 @@ import { reportedParameters, startupInfoFrom } from './startup-info.js';
 import { upgradeToTls } from './upgrade-to-tls.js';
 
 const DESTROY_AFTER_END_MS = 2000;
+/** PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH, plus the message header. */
+const MAX_AUTHENTICATION_MESSAGE_BYTES = 65_535 + 5;
 
 /** A client connection; the session sees it as a WireConnection. */
 export class ClientConnection implements WireConnection {
@@ -150,7 +152,7 @@ export class ClientConnection implements WireConnection {
     if (!startup) return this.#shutdown();
     if (this.#phase !== 'startup') return;
     negotiateProtocolVersion(startup, (bytes) => this.write(bytes));
-    this.#inbox.expectTyped();
+    this.#inbox.expectTyped(MAX_AUTHENTICATION_MESSAGE_BYTES);
     const user = startup.parameters.user;
     if (!user)
       return this.#shutdown({
@@ -158,6 +160,7 @@ export class ClientConnection implements WireConnection {
         message: 'no PostgreSQL user name specified in startup packet',
       });
     if (!(await this.#authenticate(user))) return;
+    this.#inbox.liftLimit();
     this.write(encodeAuthenticationOk());
     this.#startup = startupInfoFrom(startup.parameters, this.remoteAddress);
     ({ processId: this.#processId, secretKey: this.#secretKey } = this.#host.register(this));

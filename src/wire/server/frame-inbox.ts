@@ -15,6 +15,8 @@ export class FrameInbox {
   readonly #maxQueuedBytes: number;
   #framer: MessageFramer;
   #untyped = true;
+  /** A lower size limit while the client is not authenticated yet (null: only maxMessageBytes). */
+  #typedLimit: number | null = null;
   #stream: Duplex | null = null;
   #frames: Frame[] = [];
   #queuedBytes = 0;
@@ -64,11 +66,20 @@ export class FrameInbox {
     this.#untyped = true;
   }
 
-  /** From now on every message has a type byte (after the StartupMessage). */
-  expectTyped(): void {
+  /**
+   * From now on every message has a type byte (after the StartupMessage). Until `liftLimit()`, messages
+   * over `limit` bytes are refused: before authentication nobody may make us buffer 64 MiB.
+   */
+  expectTyped(limit: number | null = null): void {
     this.#untyped = false;
+    this.#typedLimit = limit;
     this.#framer.expectTyped();
     this.#pull(empty);
+  }
+
+  /** Allows messages up to maxMessageBytes (the client is authenticated). */
+  liftLimit(): void {
+    this.#typedLimit = null;
   }
 
   /** The next frame; null when the stream ended first. Rejects when the stream could not be framed. */
@@ -125,18 +136,15 @@ export class FrameInbox {
   #pull(chunk: Uint8Array): void {
     if (this.#failure) return;
     try {
+      const limit = this.#untyped ? MAX_STARTUP_PACKET_BYTES : this.#typedLimit;
       for (const frame of this.#framer.push(chunk)) {
-        if (this.#untyped && frame.raw.length > MAX_STARTUP_PACKET_BYTES) throw startupTooLong();
+        if (limit !== null && frame.raw.length > limit) throw this.#tooLong(limit);
         this.#frames.push(frame);
         this.#queuedBytes += frame.raw.length;
       }
-      // An incomplete untyped packet may not grow past the startup limit while we wait for the rest.
-      if (
-        this.#untyped &&
-        this.#frames.length === 0 &&
-        this.#framer.pendingBytes > MAX_STARTUP_PACKET_BYTES
-      ) {
-        throw startupTooLong();
+      // An incomplete message may not grow past the limit while we wait for the rest of it.
+      if (limit !== null && this.#frames.length === 0 && this.#framer.pendingBytes > limit) {
+        throw this.#tooLong(limit);
       }
     } catch (error) {
       this.#failure = error instanceof Error ? error : new ProtocolError(String(error));
@@ -146,6 +154,12 @@ export class FrameInbox {
       this.#paused = true;
       this.#stream.pause();
     }
+  }
+
+  #tooLong(limit: number): ProtocolError {
+    return this.#untyped
+      ? new ProtocolError(`invalid length of startup packet: over ${limit} bytes`)
+      : new ProtocolError(`authentication message over the limit of ${limit} bytes`);
   }
 
   #dequeued(bytes: number): void {
@@ -162,8 +176,4 @@ export class FrameInbox {
     wake?.();
     this.onChange?.();
   }
-}
-
-function startupTooLong(): ProtocolError {
-  return new ProtocolError(`invalid length of startup packet: over ${MAX_STARTUP_PACKET_BYTES} bytes`);
 }
