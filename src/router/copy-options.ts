@@ -34,11 +34,11 @@ export function copyFormatOf(options: readonly Node[] | undefined): CopyFormat |
   }
   const delimiter = text('delimiter') ?? (csv ? ',' : '\t');
   const quote = text('quote') ?? '"';
-  const escape = text('escape') ?? quote;
+  const escapeChar = text('escape') ?? quote;
   for (const [name, value] of [
     ['delimiter', delimiter],
     ['quote', quote],
-    ['escape', escape],
+    ['escape', escapeChar],
   ] as const) {
     if (value.length !== 1 || value.charCodeAt(0) > 0x7f) {
       return refused(`COPY ${name} must be a single one-byte character`);
@@ -50,7 +50,7 @@ export function copyFormatOf(options: readonly Node[] | undefined): CopyFormat |
     null: text('null') ?? (csv ? '' : '\\N'),
     header: headerOption(values, text('header')),
     quote,
-    escape,
+    escape: escapeChar,
     forceNull: columnsOption(values.get('force_null')),
     forceNotNull: columnsOption(values.get('force_not_null')),
     default: text('default'),

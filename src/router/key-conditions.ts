@@ -61,7 +61,9 @@ export function resolveKeyColumn(
   } else if (fields.length === 3) {
     const [schema, table] = fields;
     for (let s: QueryScope | undefined = scope; s && entry === undefined; s = s.parent) {
-      entry = s.entries.find((e) => e.alias === undefined && e.schema === schema && e.name === table);
+      entry = s.entries.find(
+        (e) => e.alias === undefined && e.name === table && (e.schema ?? 'public') === schema,
+      );
     }
   }
   if (!entry || entry.renamesColumns || !lookup.keyColumns(entry)?.includes(column)) return undefined;

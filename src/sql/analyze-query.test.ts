@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeQuery } from './analyze-query.js';
 import { collectTables, writtenName } from './collect-tables.js';
-import { parseSql } from './parse-sql.js';
-import { loadSqlParser } from './parse-sql.js';
+import { loadSqlParser, parseSql } from './parse-sql.js';
 import type { QueryAnalysis } from './query-scope.js';
 
 beforeAll(async () => {
@@ -43,8 +42,10 @@ describe('analyzeQuery: tables', () => {
     expect(tableNames('WITH x AS (SELECT * FROM a) SELECT * FROM x JOIN b ON true')).toEqual(['a', 'b']);
   });
 
-  it("a plain CTE does not see itself: the name inside its body is the real table", () => {
-    expect(tableNames('WITH users AS (SELECT * FROM users WHERE id = 1) SELECT * FROM users')).toEqual(['users']);
+  it('a plain CTE does not see itself: the name inside its body is the real table', () => {
+    expect(tableNames('WITH users AS (SELECT * FROM users WHERE id = 1) SELECT * FROM users')).toEqual([
+      'users',
+    ]);
   });
 
   it('a recursive CTE sees itself', () => {
@@ -72,7 +73,9 @@ describe('analyzeQuery: tables', () => {
 
 describe('analyzeQuery: scopes and conditions', () => {
   it('records who each condition filters: WHERE the scope, an outer join only its nullable side', () => {
-    const a = analyze('SELECT * FROM a LEFT JOIN b ON a.k = b.k JOIN c ON c.k = a.k FULL JOIN d ON true WHERE a.k = 1');
+    const a = analyze(
+      'SELECT * FROM a LEFT JOIN b ON a.k = b.k JOIN c ON c.k = a.k FULL JOIN d ON true WHERE a.k = 1',
+    );
     const [left, inner, full, where] = a.root.conditions;
     const names = (f: unknown) => (f === 'scope' ? 'scope' : (f as { name: string }[]).map((e) => e.name));
     expect(names(left?.filtered)).toEqual(['b']);
@@ -108,14 +111,19 @@ describe('analyzeQuery: scopes and conditions', () => {
     expect(insert.root.insert?.conflictSets).toEqual(['name']);
     expect(insert.writes).toBe(true);
     expect(analyze('INSERT INTO t SELECT * FROM u').root.insert?.fromQuery).toBe(true);
-    expect(analyze('INSERT INTO t DEFAULT VALUES').root.insert).toMatchObject({ columns: undefined, rows: undefined });
+    expect(analyze('INSERT INTO t DEFAULT VALUES').root.insert).toMatchObject({
+      columns: undefined,
+      rows: undefined,
+    });
     expect(analyze('UPDATE t SET (a, b) = (1, 2), c = 3').root.setColumns).toEqual(['a', 'b', 'c']);
   });
 
   it('marks writes in data-modifying CTEs and refuses constructs it cannot route', () => {
     expect(analyze('WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d').writes).toBe(true);
     expect(analyze('SELECT * FROM t').writes).toBe(false);
-    expect(analyze('MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN DELETE').unsupported).toEqual(['MERGE']);
+    expect(analyze('MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN DELETE').unsupported).toEqual([
+      'MERGE',
+    ]);
     expect(analyze('DELETE FROM t WHERE CURRENT OF c').unsupported).toEqual(['WHERE CURRENT OF']);
   });
 

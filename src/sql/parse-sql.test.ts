@@ -20,7 +20,12 @@ describe('parseSql', () => {
   it('splits a query string into statements with their own text', () => {
     const sql = 'BEGIN;  SELECT 1 ;\nUPDATE t SET a = 1 WHERE id = $1; COMMIT';
     const statements = parseSql(sql);
-    expect(statements.map((s) => s.sql)).toEqual(['BEGIN', 'SELECT 1', 'UPDATE t SET a = 1 WHERE id = $1', 'COMMIT']);
+    expect(statements.map((s) => s.sql)).toEqual([
+      'BEGIN',
+      'SELECT 1',
+      'UPDATE t SET a = 1 WHERE id = $1',
+      'COMMIT',
+    ]);
     for (const s of statements) expect(sql.slice(s.offset, s.offset + s.sql.length)).toBe(s.sql);
     expect(Object.keys(statements[1]?.ast ?? {})).toEqual(['SelectStmt']);
   });
