@@ -16,16 +16,22 @@
 // runs with fsync off: a crashed process loses nothing it committed (the files are written through
 // to the operating system; close() also checkpoints), but a power failure may lose the last commits.
 //
+// `connect()` opens raw protocol connections over the same single connection, for the wire front
+// end (see pglite-shard-connection.ts); they take the same lock while a statement or transaction of
+// theirs is in progress, and share one set of prepared statements.
+//
 // Cancellation is best effort: an aborted signal stops a call that is still waiting for the lock and
 // a stream between two batches, but a statement already running inside PGlite runs to its end (the
 // JavaScript thread is busy running it, so nothing can interrupt it).
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from './data-dir-lock.js';
 import { encodeParams } from './encode-params.js';
-import { FifoMutex, type Release } from './fifo-mutex.js';
+import type { Release } from './fifo-mutex.js';
 import { PgliteConnection } from './pglite-connection.js';
 import { loadPgliteRuntime } from './pglite-runtime.js';
 import { defaultBatchSize, PgliteSession } from './pglite-session.js';
+import { PgliteShardConnection } from './pglite-shard-connection.js';
+import { PgliteShardLock } from './pglite-shard-lock.js';
 import { preparePgliteDataDir } from './pglite-template.js';
 import {
   commitPreparedSql,
@@ -43,6 +49,7 @@ import type {
   ShardSession,
   StreamOptions,
 } from './shard-backend.js';
+import type { ShardConnection, ShardConnectOptions, ShardConnector } from './shard-connection.js';
 import { BackendSqlState, canceledError, leftOpenTransactionError, ShardError } from './shard-error.js';
 
 /** How an embedded shard is opened. */
@@ -64,13 +71,13 @@ export interface PgliteBackendOptions {
  *   const { rows } = await shard.query('select $1::int8 + 1', ['41']); // [['42']]
  *   await shard.close();
  */
-export class PgliteBackend implements ShardBackend {
-  readonly #mutex = new FifoMutex();
+export class PgliteBackend implements ShardBackend, ShardConnector {
   readonly #connection: PgliteConnection;
-  readonly #lockTimeoutMs: number;
-  /** Gids of transactions prepared here and not yet committed or rolled back. */
-  readonly #pendingPrepared = new Set<string>();
-  readonly #preparedWaiters = new Set<() => void>();
+  readonly #lock: PgliteShardLock;
+  /** Statements prepared on the shard's one server session by raw connections (shared by all of them). */
+  readonly #preparedStatements = new Set<string>();
+  readonly #raw = new Set<PgliteShardConnection>();
+  #serverParameters: Promise<Readonly<Record<string, string>>> | undefined;
   /** Gives back the data directory's lock (see data-dir-lock.ts). */
   readonly #unlock: () => void;
   #closing: Promise<void> | undefined;
@@ -85,7 +92,9 @@ export class PgliteBackend implements ShardBackend {
   ) {
     this.#connection = new PgliteConnection(shard, db);
     this.#unlock = unlock;
-    this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+    this.#lock = new PgliteShardLock(shard, options.lockTimeoutMs ?? 30_000, () =>
+      this.#connection.closed ? this.#connection.closedError() : undefined,
+    );
   }
 
   /**
@@ -121,12 +130,40 @@ export class PgliteBackend implements ShardBackend {
     const backend = new PgliteBackend(shard, dataDir, db, unlock, options);
     try {
       const pending = await backend.listPrepared();
-      for (const { gid } of pending) backend.#pendingPrepared.add(gid);
+      for (const { gid } of pending) backend.#lock.notePrepared(gid);
     } catch (error) {
       await backend.close();
       throw error;
     }
     return backend;
+  }
+
+  /**
+   * A raw protocol connection over the shard's one server session (see pglite-shard-connection.ts).
+   * Opening takes no lock; the connection takes the shard's lock from its first message until the
+   * server is idle again outside a transaction, waiting at most `options.timeoutMs` (default: the
+   * backend's lock timeout) each time.
+   */
+  async connect(options: ShardConnectOptions = {}): Promise<ShardConnection> {
+    if (options.signal?.aborted) throw canceledError(this.shard);
+    const serverParameters = await this.#readServerParameters(options);
+    const closed = this.#closedError();
+    if (closed) throw closed;
+    const connection = new PgliteShardConnection(
+      {
+        shard: this.shard,
+        db: this.#connection.db,
+        preparedStatements: this.#preparedStatements,
+        lock: (timeoutMs, signal) => this.#lock.lockForStatements(signal, timeoutMs),
+        closedError: () => this.#closedError(),
+        notePrepared: () => this.#loadPrepared(),
+        forget: (ended) => this.#raw.delete(ended),
+      },
+      { ...serverParameters },
+      options.timeoutMs ?? this.#lock.lockTimeoutMs,
+    );
+    this.#raw.add(connection);
+    return connection;
   }
 
   query(sql: string, params?: readonly Param[], options?: QueryOptions): Promise<QueryResult> {
@@ -138,7 +175,7 @@ export class PgliteBackend implements ShardBackend {
   }
 
   async *stream(sql: string, params?: readonly Param[], options?: StreamOptions): AsyncGenerator<RowBatch> {
-    const release = await this.#lockForStatements(options?.signal);
+    const release = await this.#lock.lockForStatements(options?.signal);
     try {
       yield* this.#connection.batches(sql, encodeParams(params), {
         batchSize: options?.batchSize ?? defaultBatchSize,
@@ -150,11 +187,11 @@ export class PgliteBackend implements ShardBackend {
   }
 
   async session(): Promise<ShardSession> {
-    const release = await this.#lockForStatements(undefined);
+    const release = await this.#lock.lockForStatements(undefined);
     return new PgliteSession(
       {
-        preparedBlock: () => (this.#pendingPrepared.size > 0 ? this.#preparedPendingError() : undefined),
-        notePrepared: (gid) => this.#pendingPrepared.add(gid),
+        preparedBlock: () => (this.#lock.preparedPending ? this.#lock.preparedPendingError() : undefined),
+        notePrepared: (gid) => this.#lock.notePrepared(gid),
       },
       this.#connection,
       release,
@@ -170,7 +207,7 @@ export class PgliteBackend implements ShardBackend {
   }
 
   async listPrepared(prefix = ''): Promise<PreparedTransaction[]> {
-    const release = await this.#lock(undefined);
+    const release = await this.#lock.lock(undefined);
     try {
       const { rows } = await this.#connection.query(listPreparedSql, [prefix]);
       return toPreparedTransactions(rows);
@@ -179,12 +216,15 @@ export class PgliteBackend implements ShardBackend {
     }
   }
 
-  /** Fails everyone waiting, lets the running statement finish, rolls back, checkpoints, closes. */
+  /**
+   * Fails everyone waiting and every raw connection, lets the running statement finish, rolls
+   * back, checkpoints, closes.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const closed = this.#connection.closedError();
-      this.#mutex.failWaiters(closed);
-      for (const wake of [...this.#preparedWaiters]) wake();
+      this.#lock.failWaiters(closed);
+      for (const connection of [...this.#raw]) connection.fail(closed);
       try {
         await this.#connection.shutdown();
       } finally {
@@ -194,28 +234,56 @@ export class PgliteBackend implements ShardBackend {
     return this.#closing;
   }
 
+  #closedError(): ShardError | undefined {
+    return this.#closing || this.#connection.closed ? this.#connection.closedError() : undefined;
+  }
+
+  /** What the shard reports about itself, read once (the names PostgreSQL reports at startup). */
+  #readServerParameters(options: ShardConnectOptions): Promise<Readonly<Record<string, string>>> {
+    this.#serverParameters ??= (async () => {
+      const release = await this.#lock.lock(options.signal, options.timeoutMs);
+      try {
+        const results = await this.#connection.exec(
+          reportedParameters.map((name) => `SHOW ${name}`).join('; '),
+        );
+        const parameters: Record<string, string> = {};
+        reportedParameters.forEach((name, i) => {
+          const value = results[i]?.rows[0]?.[0];
+          if (typeof value === 'string') parameters[name] = value;
+        });
+        return parameters;
+      } finally {
+        release();
+      }
+    })();
+    // A failed read (a lock timeout, say) is tried again by the next connect.
+    this.#serverParameters.catch(() => (this.#serverParameters = undefined));
+    return this.#serverParameters;
+  }
+
+  /** Reads the pending prepared transactions after a raw connection prepared one (under its lock). */
+  async #loadPrepared(): Promise<void> {
+    const { rows } = await this.#connection.query(listPreparedSql, ['']);
+    for (const { gid } of toPreparedTransactions(rows)) this.#lock.notePrepared(gid);
+  }
+
   async #finishPrepared(gid: string, sql: string): Promise<void> {
-    const release = await this.#lock(undefined);
+    const release = await this.#lock.lock(undefined);
     try {
       await this.#connection.exec(sql);
-      this.#resolved(gid);
+      this.#lock.resolved(gid);
     } catch (error) {
       // 42704: no such prepared transaction (already finished, e.g. by an earlier recovery run).
-      if (error instanceof ShardError && error.code === '42704') this.#resolved(gid);
+      if (error instanceof ShardError && error.code === '42704') this.#lock.resolved(gid);
       throw error;
     } finally {
       release();
     }
   }
 
-  #resolved(gid: string): void {
-    this.#pendingPrepared.delete(gid);
-    if (this.#pendingPrepared.size === 0) for (const wake of [...this.#preparedWaiters]) wake();
-  }
-
   /** Runs one call under the lock; a transaction it leaves open is rolled back and reported. */
   async #autocommit<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-    const release = await this.#lockForStatements(signal);
+    const release: Release = await this.#lock.lockForStatements(signal);
     try {
       let outcome: { ok: true; value: T } | { ok: false; error: unknown };
       try {
@@ -233,61 +301,23 @@ export class PgliteBackend implements ShardBackend {
       release();
     }
   }
-
-  /** The lock, for work that may run while prepared transactions are pending. */
-  #lock(signal: AbortSignal | undefined, timeoutMs = this.#lockTimeoutMs): Promise<Release> {
-    if (this.#connection.closed) return Promise.reject(this.#connection.closedError());
-    return this.#mutex.acquire({
-      timeoutMs,
-      signal,
-      onTimeout: () =>
-        new ShardError(
-          this.shard,
-          BackendSqlState.lockNotAvailable,
-          `waited ${this.#lockTimeoutMs} ms for the embedded database, but another session holds it; an embedded (PGlite) shard runs one session or statement at a time, so release sessions promptly or raise lockTimeoutMs`,
-        ),
-      onAbort: () => canceledError(this.shard),
-    });
-  }
-
-  /** The lock, once no prepared transaction is pending (see the file comment). */
-  async #lockForStatements(signal: AbortSignal | undefined): Promise<Release> {
-    const deadline = Date.now() + this.#lockTimeoutMs;
-    for (;;) {
-      const release = await this.#lock(signal, deadline - Date.now());
-      if (this.#pendingPrepared.size === 0) return release;
-      release();
-      await this.#waitForPrepared(deadline, signal);
-    }
-  }
-
-  #waitForPrepared(deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const finish = (error?: Error) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#preparedWaiters.delete(wake);
-        if (error) reject(error);
-        else resolve();
-      };
-      const wake = () => finish(this.#connection.closed ? this.#connection.closedError() : undefined);
-      const onAbort = () => finish(canceledError(this.shard));
-      const timer = setTimeout(
-        () => finish(this.#preparedPendingError()),
-        Math.max(0, deadline - Date.now()),
-      );
-      this.#preparedWaiters.add(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) onAbort();
-    });
-  }
-
-  #preparedPendingError(): ShardError {
-    const gids = [...this.#pendingPrepared].slice(0, 5).join(', ');
-    return new ShardError(
-      this.shard,
-      BackendSqlState.lockNotAvailable,
-      `prepared transaction(s) ${gids} on this embedded shard await COMMIT PREPARED or ROLLBACK PREPARED; an embedded shard runs nothing else until they are resolved, so release the session that prepared and call commitPrepared or rollbackPrepared (the coordinator's recovery resolves in-doubt transactions at start-up)`,
-    );
-  }
 }
+
+/** The parameters PostgreSQL 18 reports to every client (GUC_REPORT), as raw connections report them. */
+const reportedParameters = [
+  'server_version',
+  'server_encoding',
+  'client_encoding',
+  'application_name',
+  'default_transaction_read_only',
+  'in_hot_standby',
+  'is_superuser',
+  'session_authorization',
+  'DateStyle',
+  'IntervalStyle',
+  'TimeZone',
+  'integer_datetimes',
+  'standard_conforming_strings',
+  'scram_iterations',
+  'search_path',
+];

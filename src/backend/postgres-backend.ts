@@ -2,12 +2,15 @@
 // and `stream` borrow a client for one call; a session keeps one until it is released. A shard that
 // is down fails each call within the connect timeout with SQLSTATE 08001 naming the shard and its
 // address, and does not disturb other shards: each has its own pool. Aborting a call's signal sends
-// the server a real cancel request.
+// the server a real cancel request. `connect()` opens raw protocol connections for the wire front end
+// (see postgres-connector.ts); they are pooled apart from the node-postgres pool.
 import pg from 'pg';
 import { loggerFor } from '../util/logger.js';
 import { encodeParams } from './encode-params.js';
 import { describePostgresAddress } from './postgres-address.js';
+import { PostgresConnector } from './postgres-connector.js';
 import { connectError, isConnectionBroken, statementError } from './postgres-errors.js';
+import type { ConnectionStats } from './postgres-link-pool.js';
 import { PostgresSession } from './postgres-session.js';
 import { batchesOnClient, execOnClient, queryOnClient, withCancel } from './postgres-statements.js';
 import {
@@ -26,13 +29,14 @@ import type {
   ShardSession,
   StreamOptions,
 } from './shard-backend.js';
+import type { ShardConnection, ShardConnectOptions, ShardConnector } from './shard-connection.js';
 import { BackendSqlState, canceledError, leftOpenTransactionError, ShardError } from './shard-error.js';
 
 /** How a PostgreSQL shard is reached. */
 export interface PostgresBackendOptions {
   /** `postgres://user:password@host:port/database?sslmode=…` */
   readonly connectionString: string;
-  /** Connections in the pool (default 10). */
+  /** Connections in the pool (default 10); also the most idle raw connections kept for reuse. */
   readonly poolSize?: number;
   /** Longest wait for a connection, new or pooled, in milliseconds (default 5000). */
   readonly connectTimeoutMs?: number;
@@ -59,7 +63,7 @@ export interface PoolStats {
  *   const shard = new PostgresBackend('s1', { connectionString: 'postgres://app@db1:5432/app' });
  *   const { rows } = await shard.query('select now()'); // [['2025-01-01 12:00:00.123456+00']]
  */
-export class PostgresBackend implements ShardBackend {
+export class PostgresBackend implements ShardBackend, ShardConnector {
   /** `host:port/database`, without credentials. */
   readonly address: string;
   readonly #pool: pg.Pool;
@@ -68,6 +72,7 @@ export class PostgresBackend implements ShardBackend {
   /** Checked-out clients and the error listener each carries while out. */
   readonly #out = new Map<pg.PoolClient, (error: Error) => void>();
   readonly #broken = new WeakSet<pg.PoolClient>();
+  readonly #connector: PostgresConnector;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -86,6 +91,14 @@ export class PostgresBackend implements ShardBackend {
       keepAlive: true,
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
+    this.#connector = new PostgresConnector(shard, this.address, {
+      connectionString: options.connectionString,
+      poolSize: this.#poolSize,
+      connectTimeoutMs: this.#connectTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+      applicationName: options.applicationName ?? 'switchyard',
+      statementTimeoutMs: options.statementTimeoutMs,
+    });
     // An idle connection that dies (server restart) is removed by the pool; without a listener the
     // 'error' event would crash the process.
     this.#pool.on('error', (error) =>
@@ -99,6 +112,22 @@ export class PostgresBackend implements ShardBackend {
   /** Connections of the pool right now. */
   poolStats(): PoolStats {
     return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
+  }
+
+  /** Raw connections (from `connect`) opened, closed and idle. */
+  connectionStats(): ConnectionStats {
+    return this.#connector.stats();
+  }
+
+  /**
+   * A raw protocol connection for forwarding a client's messages (see ShardConnection): an idle
+   * one released earlier (its session state reset, its prepared statements kept), or a new one.
+   *
+   * @throws ShardError 08001 when the server cannot be reached within the connect timeout, the
+   *   server's SQLSTATE when it refuses the login, 08003 after `close()`.
+   */
+  connect(options?: ShardConnectOptions): Promise<ShardConnection> {
+    return this.#connector.connect(options);
   }
 
   query(sql: string, params?: readonly Param[], options?: QueryOptions): Promise<QueryResult> {
@@ -158,9 +187,13 @@ export class PostgresBackend implements ShardBackend {
     return toPreparedTransactions(rows);
   }
 
-  /** Ends every connection, including those held by sessions (their next call fails with 08003). */
+  /**
+   * Ends every connection, including those held by sessions (their next call fails with 08003)
+   * and raw connections (their next receive fails with 08006).
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#connector.close();
       for (const client of [...this.#out.keys()]) this.#giveBack(client, true);
       await this.#pool.end();
     })();
