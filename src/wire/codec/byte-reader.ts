@@ -29,11 +29,13 @@ export class ByteReader {
     return new ProtocolError(`invalid ${this.#message} message: ${problem}`);
   }
 
+  /** One unsigned byte (a message subtype, a field code). */
   byte(): number {
     this.#need(1, 'a byte');
     return this.#bytes[this.#offset++]!;
   }
 
+  /** A signed 16-bit value (a format code, an attribute number). */
   int16(): number {
     this.#need(2, 'an Int16');
     const value = this.#view.getInt16(this.#offset);
@@ -52,6 +54,7 @@ export class ByteReader {
     return value;
   }
 
+  /** A signed 32-bit value (a length, where -1 means NULL). */
   int32(): number {
     this.#need(4, 'an Int32');
     const value = this.#view.getInt32(this.#offset);
@@ -81,13 +84,6 @@ export class ByteReader {
     this.#need(length, `${length} bytes`);
     const out = this.#bytes.subarray(this.#offset, this.#offset + length);
     this.#offset += length;
-    return out;
-  }
-
-  /** Everything not read yet, as a view. */
-  rest(): Uint8Array {
-    const out = this.#bytes.subarray(this.#offset);
-    this.#offset = this.#bytes.length;
     return out;
   }
 

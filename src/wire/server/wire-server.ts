@@ -144,7 +144,10 @@ export class WireServer {
     connection.start();
   }
 
-  /** Stops listening and closes every connection with FATAL 57P01; resolves when all sockets closed. */
+  /**
+   * Stops listening (a server given in the options is closed too) and closes every connection with
+   * FATAL 57P01; resolves when all sockets have closed.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
