@@ -29,10 +29,11 @@ export class BinaryCopyParser implements CopyRowParser {
     const buf = this.buffer;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     if (!this.headerDone) {
-      if (buf.byteLength < SIGNATURE.byteLength + 8) return pieces;
-      for (let i = 0; i < SIGNATURE.byteLength; i++) {
+      // Check what has arrived of the signature at once, so text sent as binary fails early.
+      for (let i = 0; i < Math.min(buf.byteLength, SIGNATURE.byteLength); i++) {
         if (buf[i] !== SIGNATURE[i]) throw new SwitchyardError('22P04', 'COPY file signature not recognized');
       }
+      if (buf.byteLength < SIGNATURE.byteLength + 8) return pieces;
       const extension = view.getUint32(SIGNATURE.byteLength + 4);
       const end = SIGNATURE.byteLength + 8 + extension;
       if (buf.byteLength < end) return pieces;

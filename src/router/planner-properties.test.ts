@@ -3,13 +3,16 @@
 // that pins the key by a conjunct is always routed by exactly that key.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testCatalog } from '../catalog/test-catalogs.js';
 import { referenceTable, shardedTable } from '../catalog/table-rules.js';
+import { testCatalog } from '../catalog/test-catalogs.js';
 import { loadSqlParser } from '../sql/parse-sql.js';
 import { Planner } from './planner.js';
 import type { Route } from './route-plan.js';
 
-const catalog = testCatalog(3, { users: shardedTable('id', { keyTypes: ['int8'] }), countries: referenceTable() });
+const catalog = testCatalog(3, {
+  users: shardedTable('id', { keyTypes: ['int8'] }),
+  countries: referenceTable(),
+});
 const planner = new Planner(() => catalog, { cacheSize: 100 });
 
 beforeAll(async () => {
@@ -83,10 +86,16 @@ describe('shard key detection', () => {
     formula: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       fc.record({ kind: fc.constant('eq' as const), value: fc.integer({ min: 1, max: 4 }) }),
-      fc.record({ kind: fc.constant('in' as const), values: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }) }),
+      fc.record({
+        kind: fc.constant('in' as const),
+        values: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+      }),
       fc.record({ kind: fc.constant('flag' as const), index: fc.integer({ min: 0, max: 2 }) }),
       fc.record({ kind: fc.constant('not' as const), arg: tie('formula') }),
-      fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), args: fc.array(tie('formula'), { minLength: 2, maxLength: 3 }) }),
+      fc.record({
+        kind: fc.constantFrom('and' as const, 'or' as const),
+        args: fc.array(tie('formula'), { minLength: 2, maxLength: 3 }),
+      }),
     ),
   })).formula;
 
