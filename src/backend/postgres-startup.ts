@@ -4,8 +4,8 @@
 // fails with a ShardError naming the shard and its address, never the password: 08001 when the
 // server cannot be reached in time, the server's own SQLSTATE when it refuses the login.
 import { createHash } from 'node:crypto';
-import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { connect as connectTcp, isIP, type Socket } from 'node:net';
+import { checkServerIdentity, connect as connectTls } from 'node:tls';
 import { serialize } from 'pg-protocol';
 import { type Frame, MessageFramer } from '../protocol/message-framer.js';
 import { shardErrorFromResponse } from './error-response.js';
@@ -142,9 +142,11 @@ async function upgradeToTls(
     socket,
     rejectUnauthorized: verify,
     ...(target.sslRootCert ? { ca: target.sslRootCert } : {}),
-    ...(target.host.startsWith('/') || /^[\d.:]+$/.test(target.host) ? {} : { servername: target.host }),
-    // verify-ca trusts any name on a certificate the authorities signed.
-    ...(target.sslMode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
+    // SNI takes a host name, never an address.
+    ...(target.host.startsWith('/') || isIP(target.host) ? {} : { servername: target.host }),
+    // verify-full checks the certificate names the host (an address, too); verify-ca does not.
+    checkServerIdentity: (_name, certificate) =>
+      target.sslMode === 'verify-full' ? checkServerIdentity(target.host, certificate) : undefined,
   });
   await new Promise<void>((resolve, reject) => {
     tls.once('secureConnect', resolve);
@@ -168,7 +170,15 @@ async function logIn(
   target: PostgresTarget,
   options: StartupOptions,
 ): Promise<StartedConnection> {
-  const reader = new FrameReader(socket);
+  const reader = new FrameReader(
+    socket,
+    () =>
+      new ShardError(
+        options.shard,
+        BackendSqlState.sqlclientUnableToEstablishSqlconnection,
+        `the server at ${options.address} does not speak the PostgreSQL protocol; check the shard's address and port`,
+      ),
+  );
   const startup: Record<string, string> = {
     user: target.user,
     database: target.database,
@@ -298,21 +308,34 @@ class FrameReader {
   readonly #framer = new MessageFramer();
   readonly #frames: Frame[] = [];
   #waiter: (() => void) | undefined;
+  #error: ShardError | undefined;
   readonly #onData = (chunk: Buffer) => {
-    for (const frame of this.#framer.push(chunk)) this.#frames.push(frame);
+    try {
+      for (const frame of this.#framer.push(chunk)) this.#frames.push(frame);
+    } catch {
+      // Not PostgreSQL at all (an HTTP server, say): the length words make no sense.
+      this.#error = this.notPostgres();
+    }
     const wake = this.#waiter;
     this.#waiter = undefined;
     wake?.();
   };
 
-  constructor(readonly socket: Socket) {
+  constructor(
+    readonly socket: Socket,
+    private readonly notPostgres: () => ShardError,
+  ) {
     socket.on('data', this.#onData);
   }
 
   /** The next message. A socket that closes meanwhile ends the startup through its 'close' listener. */
   async next(): Promise<Frame> {
-    while (this.#frames.length === 0) await new Promise<void>((resolve) => (this.#waiter = resolve));
-    return this.#frames.shift()!;
+    for (;;) {
+      if (this.#error) throw this.#error;
+      const frame = this.#frames.shift();
+      if (frame) return frame;
+      await new Promise<void>((resolve) => (this.#waiter = resolve));
+    }
   }
 
   /** Stops reading; the framer keeps any partial message. */
