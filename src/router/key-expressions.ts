@@ -31,20 +31,19 @@ export function castKeyType(typeName: TypeName | undefined): KeyType | undefined
   return Object.hasOwn(KEY_TYPE_NAMES, last) ? KEY_TYPE_NAMES[last] : undefined;
 }
 
-function isIntegerType(type: KeyType): boolean {
-  return type === 'int2' || type === 'int4' || type === 'int8';
-}
-
 /**
  * The key value an expression stands for: a literal, `$n`, or one of them cast to a shard key type
- * (`$1::int8`, `'42'::bigint`, `CAST($1 AS uuid)`). A literal with a fraction cast to an integer type
- * is not a key: PostgreSQL rounds it, and routing by the unrounded text would be wrong.
+ * (`$1::int8`, `'42'::bigint`, `CAST($1 AS uuid)`). A numeric literal with a fraction or exponent is
+ * not a key: PostgreSQL compares or casts it numerically (`3.5::int8` is 4), so its text is not the key.
  */
 export function keySourceOf(node: Node | undefined): KeySource | undefined {
   if (node === undefined) return undefined;
   if ('A_Const' in node) {
     const value = node.A_Const;
     if (value.boolval !== undefined || value.bsval !== undefined) return undefined;
+    // Integers too large for int4 arrive as numeric literals; a fraction or exponent (`5.0`, `1e3`)
+    // compares numerically in PostgreSQL, so its text is not the key's text.
+    if (value.fval !== undefined && !/^-?\d+$/.test(value.fval.fval ?? '')) return undefined;
     return { kind: 'const', value: constText(value) };
   }
   if ('ParamRef' in node) {
@@ -54,9 +53,7 @@ export function keySourceOf(node: Node | undefined): KeySource | undefined {
   if ('TypeCast' in node) {
     const type = castKeyType(node.TypeCast.typeName);
     if (type === undefined) return undefined;
-    const arg = node.TypeCast.arg;
-    if (arg && 'A_Const' in arg && arg.A_Const.fval !== undefined && isIntegerType(type)) return undefined;
-    return keySourceOf(arg);
+    return keySourceOf(node.TypeCast.arg);
   }
   return undefined;
 }

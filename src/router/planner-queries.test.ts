@@ -119,6 +119,8 @@ describe('statements that would need several shards are refused', () => {
     ['SELECT * FROM users WHERE id IN (SELECT user_id FROM orders)', /reads every shard/],
     ['SELECT * FROM users WHERE id::text = $1', /reads every shard/],
     ['SELECT * FROM users WHERE id = 3.5::int8', /reads every shard/],
+    ['SELECT * FROM users WHERE id = 5.0', /reads every shard/],
+    ['SELECT * FROM users WHERE id = 1e3', /reads every shard/],
     ['SELECT * FROM users WHERE id = \'1\' COLLATE "C"', /reads every shard/],
     [
       'SELECT * FROM users u WHERE EXISTS (SELECT 1 FROM users v WHERE v.id = 1)',
