@@ -205,6 +205,23 @@ export class Session implements SessionHandler {
     }
     const pipe = await this.#pipeFor(this.#shardOf(plan, []), plan.writes);
     await this.#relayQuery(pipe, plan.sql);
+    if (
+      route.type === 'shard' &&
+      plan.kind === 'ddl' &&
+      /^\s*create\s+(unlogged\s+)?table\b/i.test(plan.sql)
+    ) {
+      // A newcomer's CREATE TABLE must not surprise them: say where an unnamed table lives.
+      this.#out.splice(
+        this.#out.length - 1,
+        0,
+        encodeNoticeResponse({
+          severity: 'NOTICE',
+          code: '00000',
+          message: `${plan.tables.join(', ')} is not sharded: it lives on the home shard ${route.shard}`,
+          hint: 'to shard a table, name it under tables: in switchyard.yaml (with its shardKey) before creating it',
+        }),
+      );
+    }
   }
 
   /** Sends a Query to a shard and relays its answers; a shard error ends the query string. */
@@ -314,7 +331,7 @@ export class Session implements SessionHandler {
     if (message.target === 'P') {
       const portal = this.#portals.get(message.name);
       if (!portal) throw new SessionError('34000', `portal "${message.name}" does not exist`);
-      if (portal.kind === 'shard') portal.pipe.send(message.raw, 'describe-portal');
+      if (portal.kind === 'shard') portal.pipe.send(message.raw.slice(), 'describe-portal');
       else await this.#local(encodeNoData());
       return;
     }
@@ -331,7 +348,7 @@ export class Session implements SessionHandler {
     const portal = this.#portals.get(message.portal);
     if (!portal) throw new SessionError('34000', `portal "${message.portal}" does not exist`);
     if (portal.kind === 'shard') {
-      portal.pipe.send(message.raw, 'execute');
+      portal.pipe.send(message.raw.slice(), 'execute');
       return;
     }
     if (!portal.plan) {
@@ -348,7 +365,7 @@ export class Session implements SessionHandler {
       const portal = this.#portals.get(message.name);
       this.#portals.delete(message.name);
       if (portal?.kind === 'shard') {
-        portal.pipe.send(message.raw, 'close');
+        portal.pipe.send(message.raw.slice(), 'close');
         return;
       }
     }
