@@ -33,17 +33,19 @@ export function parsePostgresTarget(connectionString: string): PostgresTarget {
   if (!/^postgres(?:ql)?:\/\//i.test(connectionString)) {
     throw new Error('the connection string is not a postgres:// URL');
   }
+  // A URL parser refuses a user name without a host (`postgres://app@/db?host=/socket`).
+  const noHost = emptyHost.test(connectionString);
   let url: URL;
   try {
-    url = new URL(connectionString);
+    url = new URL(noHost ? connectionString.replace(emptyHost, '$1no-host.invalid') : connectionString);
   } catch {
     throw new Error('the connection string is not a valid URL');
   }
   const query = url.searchParams;
-  const sslMode = (query.get('sslmode') ?? process.env.PGSSLMODE ?? 'disable') as SslMode;
+  const sslMode = (query.get('sslmode') || process.env.PGSSLMODE || 'disable') as SslMode;
   if (!sslModes.includes(sslMode)) throw new Error(`sslmode=${sslMode} is not one of ${sslModes.join(', ')}`);
   const user = decode(url.username) || process.env.PGUSER || userInfo().username;
-  const hostname = decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
+  const hostname = noHost ? '' : decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
   const rootCertFile = query.get('sslrootcert');
   return {
     host: hostname || query.get('host') || process.env.PGHOST || 'localhost',
@@ -56,6 +58,8 @@ export function parsePostgresTarget(connectionString: string): PostgresTarget {
     options: query.get('options') ?? undefined,
   };
 }
+
+const emptyHost = /^(postgres(?:ql)?:\/\/(?:[^/?#@]*@)?)(?=[/?#]|$)/i;
 
 function decode(text: string): string {
   try {
