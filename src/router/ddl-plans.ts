@@ -8,6 +8,7 @@ import { nodeBody, nodeTag } from '../sql/ast-nodes.js';
 import { writtenName } from '../sql/collect-tables.js';
 import { collectRangeVars } from '../sql/walk-nodes.js';
 import { alterTableProblem, createTableProblem, indexProblem, keyColumnChange } from './ddl-checks.js';
+import { CLUSTER_LEVEL, SHARED_DEFINITIONS } from './ddl-statement-kinds.js';
 import {
   listName,
   type PlacedTable,
@@ -21,74 +22,6 @@ import {
 import { quoted, type RefusedRoute, refused } from './refusals.js';
 import type { StatementShape } from './statement-shape.js';
 import { planView } from './view-plans.js';
-
-const SHARED_DEFINITIONS = new Set([
-  'CreateSchemaStmt',
-  'CreateExtensionStmt',
-  'AlterExtensionStmt',
-  'AlterExtensionContentsStmt',
-  'DefineStmt',
-  'CompositeTypeStmt',
-  'CreateEnumStmt',
-  'AlterEnumStmt',
-  'CreateRangeStmt',
-  'CreateDomainStmt',
-  'AlterDomainStmt',
-  'CreateFunctionStmt',
-  'AlterFunctionStmt',
-  'CreateSeqStmt',
-  'AlterSeqStmt',
-  'CreateCastStmt',
-  'CreateConversionStmt',
-  'CreateOpClassStmt',
-  'CreateOpFamilyStmt',
-  'AlterOpFamilyStmt',
-  'AlterOperatorStmt',
-  'AlterTypeStmt',
-  'AlterCollationStmt',
-  'AlterTSDictionaryStmt',
-  'AlterTSConfigurationStmt',
-  'CreateRoleStmt',
-  'AlterRoleStmt',
-  'AlterRoleSetStmt',
-  'DropRoleStmt',
-  'GrantRoleStmt',
-  'AlterDefaultPrivilegesStmt',
-  'AlterOwnerStmt',
-  'DropOwnedStmt',
-  'ReassignOwnedStmt',
-  'CreateEventTrigStmt',
-  'AlterEventTrigStmt',
-  'SecLabelStmt',
-  'CreateTransformStmt',
-  'CreatePLangStmt',
-  'CreateAmStmt',
-  'CreateFdwStmt',
-  'AlterFdwStmt',
-  'CreateForeignServerStmt',
-  'AlterForeignServerStmt',
-  'CreateUserMappingStmt',
-  'AlterUserMappingStmt',
-  'DropUserMappingStmt',
-]);
-
-const CLUSTER_LEVEL: Readonly<Record<string, string>> = {
-  CreatedbStmt: 'CREATE DATABASE',
-  DropdbStmt: 'DROP DATABASE',
-  AlterDatabaseStmt: 'ALTER DATABASE',
-  AlterDatabaseSetStmt: 'ALTER DATABASE',
-  AlterDatabaseRefreshCollStmt: 'ALTER DATABASE',
-  CreateTableSpaceStmt: 'CREATE TABLESPACE',
-  DropTableSpaceStmt: 'DROP TABLESPACE',
-  AlterTableSpaceOptionsStmt: 'ALTER TABLESPACE',
-  AlterTableMoveAllStmt: 'ALTER TABLE … SET TABLESPACE',
-  CreatePublicationStmt: 'CREATE PUBLICATION',
-  AlterPublicationStmt: 'ALTER PUBLICATION',
-  CreateSubscriptionStmt: 'CREATE SUBSCRIPTION',
-  AlterSubscriptionStmt: 'ALTER SUBSCRIPTION',
-  DropSubscriptionStmt: 'DROP SUBSCRIPTION',
-  AlterSystemStmt: 'ALTER SYSTEM',
-};
 
 const TABLE_TYPES = new Set(['OBJECT_TABLE', 'OBJECT_FOREIGN_TABLE']);
 const TABLE_PART_TYPES = new Set([
