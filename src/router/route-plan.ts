@@ -40,7 +40,8 @@ export type Route =
   /**
    * The shard owning the key of `table`. `keys` holds one key per row (INSERT) or per alternative
    * (IN list, OR of equalities), each key one source per shard key column; the statement goes to one
-   * shard only if every key resolves to the same shard.
+   * shard only if every key resolves to the same shard. Empty for COPY … FROM STDIN, whose rows are
+   * placed one by one (CopyInRouter).
    */
   | { readonly type: 'shard-key'; readonly table: string; readonly keys: readonly (readonly KeySource[])[] }
   /** A named shard: the home shard for tables the catalog does not name. */
