@@ -132,6 +132,20 @@ describe('analyzeQuery: scopes and conditions', () => {
     expect(analyze('DELETE FROM t WHERE CURRENT OF c').unsupported).toEqual(['WHERE CURRENT OF']);
   });
 
+  it('refuses a table reference it did not place, wherever it hides', () => {
+    // A node type the walk does not know, holding a relation: it must not go unnoticed.
+    const ast = {
+      SelectStmt: {
+        targetList: [
+          { ResTarget: { val: { FutureExpr: { relation: { relname: 'users', relpersistence: 'p' } } } } },
+        ],
+      },
+    } as unknown as Parameters<typeof analyzeQuery>[0];
+    expect(analyzeQuery(ast).unsupported).toEqual(['a table reference in this position']);
+    expect(analyze('SELECT * FROM users u WHERE u.id = 1 FOR UPDATE OF u').unsupported).toEqual([]);
+    expect(analyze('SELECT * INTO t2 FROM t').unsupported).toEqual([]);
+  });
+
   it('collects function names, qualified or not', () => {
     expect(analyze("SELECT pg_catalog.version(), nextval('s'), count(*) FROM t").functions).toEqual([
       ['pg_catalog', 'version'],

@@ -5,7 +5,7 @@
 import type { Node, RangeVar, SelectStmt, WithClause } from 'libpg-query';
 import { type NodeOf, nodeBody, nodeTag, stringsOf } from './ast-nodes.js';
 import type { QueryAnalysis, QueryScope, ScopeCondition, TableEntry, TableRole } from './query-scope.js';
-import { walkNodes } from './walk-nodes.js';
+import { collectRangeVars, walkNodes } from './walk-nodes.js';
 
 type Names = ReadonlySet<string>;
 const NO_NAMES: Names = new Set();
@@ -20,6 +20,11 @@ const NO_NAMES: Names = new Set();
 export function analyzeQuery(ast: Node): QueryAnalysis {
   const builder = new ScopeBuilder();
   const root = builder.statement(ast, undefined, NO_NAMES) ?? builder.newScope(undefined, 'select');
+  // A relation the walk did not place (in a clause it does not know) could be a sharded table the
+  // route ignores: refuse rather than guess.
+  if (collectRangeVars(ast).some((rv) => !builder.placed.has(rv))) {
+    builder.unsupported.push('a table reference in this position');
+  }
   return {
     root,
     scopes: [root, ...builder.scopes.filter((s) => s !== root)],
@@ -36,6 +41,8 @@ class ScopeBuilder {
   readonly tables: TableEntry[] = [];
   readonly functions: string[][] = [];
   readonly unsupported: string[] = [];
+  /** Every RangeVar body the walk classified (a table, a CTE reference, a SELECT INTO target, FOR UPDATE OF). */
+  readonly placed = new Set<unknown>();
   writes = false;
   into: QueryAnalysis['into'];
   private depth = 0;
@@ -75,7 +82,12 @@ class ScopeBuilder {
   private select(select: SelectStmt, parent: QueryScope | undefined, ctes: Names): QueryScope {
     const visible = this.withClause(select.withClause, parent, ctes);
     const scope = this.newScope(parent, 'select');
+    for (const locking of select.lockingClause ?? []) {
+      for (const rel of nodeBody(locking, 'LockingClause')?.lockedRels ?? [])
+        this.placed.add(nodeBody(rel, 'RangeVar'));
+    }
     if (select.intoClause?.rel) {
+      this.placed.add(select.intoClause.rel);
       // SELECT INTO creates a table: at the top level it is planned like CREATE TABLE AS.
       this.writes = true;
       if (this.depth === 1) this.into = tableName(select.intoClause.rel);
@@ -252,6 +264,7 @@ class ScopeBuilder {
   }
 
   private rangeVar(rv: RangeVar, scope: QueryScope, ctes: Names, role: TableRole): TableEntry | undefined {
+    this.placed.add(rv);
     const name = rv.relname ?? '';
     const alias = rv.alias?.aliasname;
     if (rv.schemaname === undefined && ctes.has(name)) {
@@ -294,6 +307,14 @@ class ScopeBuilder {
         case 'CurrentOfExpr':
           this.unsupported.push('WHERE CURRENT OF');
           return undefined;
+        case 'SelectStmt':
+        case 'InsertStmt':
+        case 'UpdateStmt':
+        case 'DeleteStmt':
+        case 'MergeStmt':
+          // Raw parse trees nest statements only under SubLink, but a statement met anywhere is one.
+          this.statement({ [tag]: body } as unknown as Node, scope, ctes);
+          return false;
         default:
           return undefined;
       }
