@@ -82,12 +82,12 @@ export function planDdl(ast: Node, catalog: Catalog): StatementShape | undefined
     case 'VacuumStmt':
     case 'ClusterStmt':
     case 'ReindexStmt':
-      // Without a table these act on every table of the database: every shard.
-      if (all.length === 0) return { kind: 'utility', route: { type: 'all' }, writes: false, tables: [] };
-      return tableDdl(catalog, nodeBody(ast, 'ReindexStmt')?.kind === 'REINDEX_OBJECT_INDEX' ? [] : all, {
-        kind: 'utility',
-        writes: false,
-      });
+      // Without a table these act on every table of the database, and an index name does not say
+      // whose index it is: every shard.
+      if (all.length === 0 || nodeBody(ast, 'ReindexStmt')?.kind === 'REINDEX_OBJECT_INDEX') {
+        return { kind: 'utility', route: { type: 'all' }, writes: false, tables: [] };
+      }
+      return tableDdl(catalog, all, { kind: 'utility', writes: false });
     case 'RenameStmt':
       return rename(ast, catalog, all);
     case 'AlterObjectSchemaStmt': {

@@ -84,6 +84,9 @@ describe('DDL', () => {
     ['VACUUM', ALL],
     ['VACUUM ANALYZE users', ALL],
     ['ANALYZE notes', HOME],
+    ['REINDEX INDEX users_name', ALL],
+    ['REINDEX TABLE notes', HOME],
+    ['CLUSTER users USING users_name', ALL],
   ])('%s', (sql, route) => {
     expect(plan(sql).route).toEqual(route);
   });
