@@ -20,10 +20,28 @@ program
   .option('--data-dir <dir>', 'override dataDir of the configuration')
   .option('--shards <n>', 'embedded shards when no configuration file is used', positiveInt)
   .option('--sample', 'create the sample multi-tenant schema and data on first start')
-  .action(async (options: { config?: string; dataDir?: string; shards?: number; sample?: boolean }) => {
-    const config = resolveConfig(options);
-    await runUp(config, { sample: options.sample === true });
-  });
+  .option(
+    '--listen <host:port>',
+    'address of the Postgres front end (overrides listen.postgres; port 0 picks a free one)',
+  )
+  .action(
+    async (options: {
+      config?: string;
+      dataDir?: string;
+      shards?: number;
+      sample?: boolean;
+      listen?: string;
+    }) => {
+      let config = resolveConfig(options);
+      if (options.listen) {
+        config = {
+          ...config,
+          listen: parseConfig({ shards: 1, listen: { postgres: options.listen } }).listen,
+        };
+      }
+      await runUp(config, { sample: options.sample === true });
+    },
+  );
 
 program
   .command('check-config')

@@ -4,6 +4,7 @@ import type { ShardBackend } from '../backend/shard-backend.js';
 import type { ShardInfo } from '../catalog/catalog.js';
 import { Cluster } from '../cluster/cluster.js';
 import type { ClusterConfig } from '../cluster/config.js';
+import { type FrontEnd, startFrontEnd } from '../cluster/front-end.js';
 import { installSampleData } from '../cluster/install-sample-data.js';
 import { sampleTables } from '../cluster/sample-data.js';
 import { quoteQualified } from '../sql/quote-ident.js';
@@ -15,9 +16,13 @@ export interface UpOptions {
 
 /** Starts the cluster and resolves when it has been shut down by a signal. */
 export async function runUp(config: ClusterConfig, options: UpOptions): Promise<void> {
+  // Listen for signals from the start: a Ctrl-C while starting stops cleanly once started, and
+  // whoever reads the "up" line may signal at once.
+  const shutdown = waitForShutdownSignal();
   const effective = options.sample ? { ...config, tables: { ...sampleTables, ...config.tables } } : config;
   const startedAt = performance.now();
   const cluster = await Cluster.start(effective);
+  let frontEnd: FrontEnd;
   try {
     if (options.sample) {
       const outcome = await installSampleData(cluster);
@@ -25,24 +30,31 @@ export async function runUp(config: ClusterConfig, options: UpOptions): Promise<
         outcome === 'created' ? 'Created the sample multi-tenant data set.' : 'Sample data already present.',
       );
     }
+    frontEnd = await startFrontEnd(cluster);
   } catch (error) {
     await cluster.stop();
     throw error;
   }
-  console.log(await describeCluster(cluster, performance.now() - startedAt));
-  await waitForShutdownSignal();
-  console.log('Shutting down: closing shards…');
+  console.log(await describeCluster(cluster, performance.now() - startedAt, frontEnd));
+  await shutdown;
+  console.log('Shutting down: closing connections and shards…');
+  await frontEnd.close();
   await cluster.stop();
   console.log('Stopped cleanly.');
 }
 
 /** A readable report of the cluster: each shard, where its data is, what it owns and holds. */
-export async function describeCluster(cluster: Cluster, startMs: number): Promise<string> {
+export async function describeCluster(
+  cluster: Cluster,
+  startMs: number,
+  frontEnd: FrontEnd,
+): Promise<string> {
   const catalog = cluster.catalog.current();
   const lines = [
     `Switchyard is up (${cluster.embedded ? 'embedded' : 'distributed'}, catalog version ${catalog.version}, started in ${Math.round(startMs)} ms).`,
     `Data folder: ${cluster.config.dataDir}`,
-    'The Postgres front end is not built yet; the shards are:',
+    `Postgres clients connect to ${frontEnd.url}   (e.g. psql ${frontEnd.url})`,
+    'Shards:',
   ];
   const tables = Object.keys(catalog.tables).sort();
   for (const shard of catalog.shards) {

@@ -51,7 +51,7 @@ function tenantRows(output: string): number {
 
 describe('switchyard up', () => {
   it('creates the sample on first start, stops cleanly on SIGTERM and keeps it across a restart', async () => {
-    const first = start(['up', '--sample', '--data-dir', dataDir]);
+    const first = start(['up', '--sample', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
     await waitFor(first, 'Press Ctrl-C to stop.');
     expect(first.output).toContain('Created the sample multi-tenant data set.');
     expect(first.output).toMatch(/s3 \[active\] pglite:\/\/shards\/s3/);
@@ -60,7 +60,7 @@ describe('switchyard up', () => {
     expect(await first.exited).toBe(0);
     expect(first.output).toContain('Stopped cleanly.');
 
-    const second = start(['up', '--sample', '--data-dir', dataDir]);
+    const second = start(['up', '--sample', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
     await waitFor(second, 'Press Ctrl-C to stop.');
     expect(second.output).toContain('Sample data already present.');
     expect(tenantRows(second.output)).toBe(1000);
@@ -69,7 +69,7 @@ describe('switchyard up', () => {
   });
 
   it('refuses a configuration that changes the shards of an existing cluster', async () => {
-    const run = start(['up', '--shards', '2', '--data-dir', dataDir]);
+    const run = start(['up', '--shards', '2', '--data-dir', dataDir, '--listen', '127.0.0.1:0']);
     expect(await run.exited).toBe(1);
     expect(run.output).toMatch(/names shards \[s0, s1\] but the cluster's catalog .* has \[s0, s1, s2, s3\]/);
   });
