@@ -4,10 +4,10 @@
 // it does not shadow.
 import type { Node, RangeVar, SelectStmt, WithClause } from 'libpg-query';
 import { type NodeOf, nodeBody, nodeTag, stringsOf } from './ast-nodes.js';
+import { addFromItem, type Names, type ScopeWalker } from './from-items.js';
 import type { QueryAnalysis, QueryScope, ScopeCondition, TableEntry, TableRole } from './query-scope.js';
 import { collectRangeVars, walkNodes } from './walk-nodes.js';
 
-type Names = ReadonlySet<string>;
 const NO_NAMES: Names = new Set();
 
 /**
@@ -36,7 +36,7 @@ export function analyzeQuery(ast: Node): QueryAnalysis {
   };
 }
 
-class ScopeBuilder {
+class ScopeBuilder implements ScopeWalker {
   readonly scopes: QueryScope[] = [];
   readonly tables: TableEntry[] = [];
   readonly functions: string[][] = [];
@@ -97,7 +97,7 @@ class ScopeBuilder {
       if (select.larg) this.select(select.larg, scope, visible);
       if (select.rarg) this.select(select.rarg, scope, visible);
     }
-    for (const item of select.fromClause ?? []) this.fromItem(item, scope, visible);
+    for (const item of select.fromClause ?? []) addFromItem(this, item, scope, visible);
     if (select.whereClause) this.condition({ expr: select.whereClause, filtered: 'scope' }, scope, visible);
     this.expression(
       [
@@ -158,7 +158,7 @@ class ScopeBuilder {
     const visible = this.withClause(update.withClause, parent, ctes);
     const scope = this.newScope(parent, 'update');
     scope.target = update.relation ? this.rangeVar(update.relation, scope, NO_NAMES, 'update') : undefined;
-    for (const item of update.fromClause ?? []) this.fromItem(item, scope, visible);
+    for (const item of update.fromClause ?? []) addFromItem(this, item, scope, visible);
     if (update.whereClause) this.condition({ expr: update.whereClause, filtered: 'scope' }, scope, visible);
     scope.setColumns = (update.targetList ?? []).map((t) => nodeBody(t, 'ResTarget')?.name ?? '');
     this.expression([update.targetList, update.returningClause?.exprs], scope, visible);
@@ -170,7 +170,7 @@ class ScopeBuilder {
     const visible = this.withClause(del.withClause, parent, ctes);
     const scope = this.newScope(parent, 'delete');
     scope.target = del.relation ? this.rangeVar(del.relation, scope, NO_NAMES, 'delete') : undefined;
-    for (const item of del.usingClause ?? []) this.fromItem(item, scope, visible);
+    for (const item of del.usingClause ?? []) addFromItem(this, item, scope, visible);
     if (del.whereClause) this.condition({ expr: del.whereClause, filtered: 'scope' }, scope, visible);
     this.expression(del.returningClause?.exprs, scope, visible);
     return scope;
@@ -182,7 +182,7 @@ class ScopeBuilder {
     const visible = this.withClause(merge.withClause, parent, ctes);
     const scope = this.newScope(parent, 'merge');
     scope.target = merge.relation ? this.rangeVar(merge.relation, scope, NO_NAMES, 'merge') : undefined;
-    if (merge.sourceRelation) this.fromItem(merge.sourceRelation, scope, visible);
+    if (merge.sourceRelation) addFromItem(this, merge.sourceRelation, scope, visible);
     this.expression(
       [merge.joinCondition, merge.mergeWhenClauses, merge.returningClause?.exprs],
       scope,
@@ -208,62 +208,7 @@ class ScopeBuilder {
     return all;
   }
 
-  /** Adds a FROM item's tables to `scope`; returns them (the tables below a join, for its ON). */
-  private fromItem(item: Node, scope: QueryScope, ctes: Names): TableEntry[] {
-    if ('RangeVar' in item) {
-      const entry = this.rangeVar(item.RangeVar, scope, ctes, 'read');
-      return entry ? [entry] : [];
-    }
-    if ('JoinExpr' in item) {
-      const join = item.JoinExpr;
-      const left = join.larg ? this.fromItem(join.larg, scope, ctes) : [];
-      const right = join.rarg ? this.fromItem(join.rarg, scope, ctes) : [];
-      // An outer join's ON filters only its nullable side; a FULL join's filters neither.
-      const filtered =
-        join.jointype === 'JOIN_INNER'
-          ? [...left, ...right]
-          : join.jointype === 'JOIN_LEFT'
-            ? right
-            : join.jointype === 'JOIN_RIGHT'
-              ? left
-              : [];
-      if (join.quals) this.condition({ expr: join.quals, filtered }, scope, ctes);
-      const using = stringsOf(join.usingClause);
-      if (using.length > 0) scope.usings.push({ columns: using, left, right, filtered });
-      if (join.alias?.aliasname) scope.names.set(join.alias.aliasname, 'other');
-      if (join.join_using_alias?.aliasname) scope.names.set(join.join_using_alias.aliasname, 'other');
-      return [...left, ...right];
-    }
-    if ('RangeSubselect' in item) {
-      this.statement(item.RangeSubselect.subquery, scope, ctes);
-      const alias = item.RangeSubselect.alias?.aliasname;
-      if (alias) scope.names.set(alias, 'other');
-      return [];
-    }
-    if ('RangeFunction' in item) {
-      const fn = item.RangeFunction;
-      this.expression(fn.functions, scope, ctes);
-      const name = fn.alias?.aliasname ?? firstFunctionName(fn.functions);
-      if (name) scope.names.set(name, 'other');
-      return [];
-    }
-    if ('RangeTableSample' in item) {
-      const sample = item.RangeTableSample;
-      this.expression([sample.args, sample.repeatable], scope, ctes);
-      return sample.relation ? this.fromItem(sample.relation, scope, ctes) : [];
-    }
-    if ('RangeTableFunc' in item || 'JsonTable' in item) {
-      const body = item as { RangeTableFunc?: unknown; JsonTable?: unknown };
-      this.expression(body.RangeTableFunc ?? body.JsonTable, scope, ctes);
-      const alias = nodeBody(item, 'RangeTableFunc')?.alias ?? nodeBody(item, 'JsonTable')?.alias;
-      if (alias?.aliasname) scope.names.set(alias.aliasname, 'other');
-      return [];
-    }
-    this.unsupported.push(nodeTag(item));
-    return [];
-  }
-
-  private rangeVar(rv: RangeVar, scope: QueryScope, ctes: Names, role: TableRole): TableEntry | undefined {
+  rangeVar(rv: RangeVar, scope: QueryScope, ctes: Names, role: TableRole): TableEntry | undefined {
     this.placed.add(rv);
     const name = rv.relname ?? '';
     const alias = rv.alias?.aliasname;
@@ -287,13 +232,13 @@ class ScopeBuilder {
     return entry;
   }
 
-  private condition(condition: ScopeCondition, scope: QueryScope, ctes: Names): void {
+  condition(condition: ScopeCondition, scope: QueryScope, ctes: Names): void {
     scope.conditions.push(condition);
     this.expression(condition.expr, scope, ctes);
   }
 
   /** Walks expressions for what they hold: subqueries (child scopes) and function calls. */
-  private expression(root: unknown, scope: QueryScope, ctes: Names): void {
+  expression(root: unknown, scope: QueryScope, ctes: Names): void {
     if (root === undefined) return;
     walkNodes(root, (tag, body) => {
       switch (tag) {
@@ -332,14 +277,6 @@ function isPlainValues(select: SelectStmt): boolean {
     select.withClause === undefined &&
     (select.op === undefined || select.op === 'SETOP_NONE')
   );
-}
-
-function firstFunctionName(functions: Node[] | undefined): string | undefined {
-  // RangeFunction.functions is a list of two-element lists: [FuncCall, column definitions].
-  const pair = nodeBody(functions?.[0], 'List')?.items;
-  const call = nodeBody(pair?.[0], 'FuncCall');
-  const parts = stringsOf(call?.funcname);
-  return parts[parts.length - 1];
 }
 
 function tableName(rv: RangeVar): { schema: string | undefined; name: string } {
