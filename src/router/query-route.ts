@@ -1,7 +1,8 @@
 // The route of a query (SELECT, INSERT, UPDATE, DELETE, at any nesting): one shard when every
 // sharded table it touches is restricted to keys of one co-location group; the home shard when it
-// touches only tables the catalog does not name; any shard for reference tables and plain
-// expressions; refused otherwise, with what would make it work.
+// touches tables the catalog does not name or PostgreSQL's own catalog (the home shard has every
+// table, so psql's \d sees them all); any shard for reference tables and plain expressions; refused
+// otherwise, with what would make it work.
 import type { Catalog } from '../catalog/catalog.js';
 import { functionEffect } from '../sql/catalog-relations.js';
 import type { QueryAnalysis, TableEntry } from '../sql/query-scope.js';
