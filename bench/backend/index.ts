@@ -2,7 +2,9 @@
 // - starting 4 fresh embedded shards from the cached template vs 4 full PGlite initialisations,
 //   and reopening 4 existing shards;
 // - memory while streaming 1M rows in batches vs reading the same result with query(), on PGlite
-//   and (when a server can be started here) on PostgreSQL.
+//   and (when a server can be started here) on PostgreSQL;
+// - round trips per second of a prepared statement through a raw ShardConnection vs node-postgres
+//   (PostgreSQL) and vs backend.query (PGlite), see round-trips.ts.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import type { ShardBackend } from '../../src/backend/shard-backend.js';
 import { startPgliteShards } from '../../src/backend/start-pglite-shards.js';
 import { pgUnavailableReason, startPostgres } from '../../test/harness/postgres-server.js';
 import { writeResults } from '../lib.js';
+import { pgliteRoundTrips, postgresRoundTrips, type RoundTripFigures } from './round-trips.js';
 
 const shardNames = ['s1', 's2', 's3', 's4'];
 const streamedRows = 1_000_000;
@@ -112,16 +115,35 @@ export async function run(): Promise<void> {
     );
 
     const pglite = await PgliteBackend.open('bench', join(root, 'stream'));
-    const pgliteStream = await streamingMemory(pglite).finally(() => pglite.close());
+    let pgliteStream: Awaited<ReturnType<typeof streamingMemory>>;
+    let pgliteTrips: RoundTripFigures[];
+    try {
+      pgliteStream = await streamingMemory(pglite);
+      pgliteTrips = await pgliteRoundTrips(pglite);
+    } finally {
+      await pglite.close();
+    }
+    for (const f of pgliteTrips) {
+      console.log(
+        `PGlite, ${f.connections} connection(s): ${f.raw} round trips/s through a raw connection vs ${f.baseline} with backend.query (${f.ratio}x)`,
+      );
+    }
     console.log(
       `PGlite, ${streamedRows} rows: stream peak heap +${pgliteStream.stream.heapMiB} MiB (rss +${pgliteStream.stream.rssMiB}) in ${pgliteStream.stream.ms} ms vs query() +${pgliteStream.query.heapMiB} MiB (rss +${pgliteStream.query.rssMiB}) in ${pgliteStream.query.ms} ms`,
     );
 
     let postgresStream: Awaited<ReturnType<typeof streamingMemory>> | string = pgUnavailableReason() ?? '';
+    let postgresTrips: RoundTripFigures[] | string = postgresStream;
     if (!postgresStream) {
       const server = await startPostgres();
       const backend = new PostgresBackend('bench', { connectionString: server.url() });
       try {
+        postgresTrips = await postgresRoundTrips(backend, server.url());
+        for (const f of postgresTrips) {
+          console.log(
+            `PostgreSQL, ${f.connections} connection(s): ${f.raw} round trips/s through a raw connection vs ${f.baseline} with node-postgres (${f.ratio}x)`,
+          );
+        }
         postgresStream = await streamingMemory(backend);
         console.log(
           `PostgreSQL, ${streamedRows} rows: stream peak heap +${postgresStream.stream.heapMiB} MiB (rss +${postgresStream.stream.rssMiB}) in ${postgresStream.stream.ms} ms vs query() +${postgresStream.query.heapMiB} MiB (rss +${postgresStream.query.rssMiB}) in ${postgresStream.query.ms} ms`,
@@ -135,6 +157,7 @@ export async function run(): Promise<void> {
     const file = writeResults('backend', {
       startup,
       streamMemory: { rows: streamedRows, pglite: pgliteStream, postgres: postgresStream },
+      preparedRoundTrips: { statement: 'select $1::int', pglite: pgliteTrips, postgres: postgresTrips },
     });
     console.log(`results: ${file}`);
   } finally {

@@ -125,10 +125,13 @@ export class PostgresConnector implements ShardConnector {
     link.run(cleanupSql).then(
       (ok) => this.#cleaned(link, ok),
       (error: unknown) => {
-        loggerFor('backend', { shard: this.shard }).warn(
-          { err: error },
-          'resetting a released connection failed',
-        );
+        // A reset cut short by close() is expected; anything else is worth a line in the log.
+        if (!this.#closed) {
+          loggerFor('backend', { shard: this.shard }).warn(
+            { err: error },
+            'resetting a released connection failed',
+          );
+        }
         this.#cleaned(link, false);
       },
     );
