@@ -315,6 +315,67 @@ export function clientSuite(placement: () => ShardPlacement): void {
       ]);
     });
 
+    const psqlWithInput = (input: string, ...args: string[]) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = execFile(
+          tool('psql'),
+          [
+            '-X',
+            '-v',
+            'ON_ERROR_STOP=1',
+            '-h',
+            '127.0.0.1',
+            '-p',
+            String(sy.port),
+            '-U',
+            'postgres',
+            '-d',
+            'postgres',
+            ...args,
+          ],
+          (_error, stdout, stderr) => resolve({ code: child.exitCode, output: stdout + stderr }),
+        );
+        child.stdin?.end(input);
+      });
+
+    it('psql: COPY FROM STDIN into a sharded table goes to the shard of its rows, and refuses rows of two shards', async () => {
+      const [a, b] = tenantsOnTwoShards(sy);
+      const rows = (tenant: number, from: number) =>
+        [0, 1, 2]
+          .map((i) => `${tenant}\t${from + i}\t${(tenant - 1) * 5 + 1}\tcopied ${i}\ttodo\t3\n`)
+          .join('');
+      const columns = '\\copy tasks (tenant_id, id, project_id, title, status, priority) from stdin';
+      const one = await psqlWithInput(rows(a, 800000), '-c', columns);
+      expect(one.output).toContain('COPY 3');
+      expect(
+        (
+          await client.query('SELECT count(*)::int AS n FROM tasks WHERE tenant_id = $1 AND id >= 800000', [
+            a,
+          ])
+        ).rows,
+      ).toEqual([{ n: 3 }]);
+      const both = await psqlWithInput(rows(a, 810000) + rows(b, 810000), '-c', columns);
+      expect(both.code).not.toBe(0);
+      expect(both.output).toContain('a COPY that spans shards needs distributed transactions');
+      expect(
+        (
+          await client.query('SELECT count(*)::int AS n FROM tasks WHERE tenant_id = $1 AND id >= 810000', [
+            a,
+          ])
+        ).rows,
+      ).toEqual([{ n: 0 }]);
+      // No column list: the key's position comes from the table's own column order.
+      const tenant = await psqlWithInput(
+        `${a + 5000}\tcopied tenant\t1\teu-west\t2025-01-01 00:00:00+00\n`,
+        '-c',
+        '\\copy tenants from stdin',
+      );
+      expect(tenant.output).toContain('COPY 1');
+      expect((await client.query('SELECT name FROM tenants WHERE id = $1', [a + 5000])).rows).toEqual([
+        { name: 'copied tenant' },
+      ]);
+    });
+
     it('pgbench -S with simple, extended and prepared protocols', async () => {
       await psql(
         '-c',

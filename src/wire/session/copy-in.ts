@@ -10,9 +10,16 @@ import type { SessionContext } from './session-context.js';
 import { SessionError } from './session-error.js';
 import type { ShardLinks } from './shard-links.js';
 import type { ShardPipe } from './shard-pipe.js';
+import { ShardedCopyIn } from './sharded-copy-in.js';
 
 /** A COPY FROM STDIN in progress: the session hands it every message until it says it is done. */
-export class CopyIn {
+export interface CopyInProgress {
+  /** Takes the next client message; resolves true when the COPY is over (its answers sent). */
+  accept(message: FrontendMessage): Promise<boolean>;
+}
+
+/** COPY FROM STDIN into a table on one known shard: the client's data is forwarded as it comes. */
+export class CopyIn implements CopyInProgress {
   readonly #pipe: ShardPipe;
   readonly #send: (bytes: Uint8Array) => void;
 
@@ -30,19 +37,18 @@ export class CopyIn {
     links: ShardLinks,
     plan: StatementPlan,
     send: (bytes: Uint8Array) => void,
-  ): Promise<CopyIn | undefined> {
+  ): Promise<CopyInProgress | undefined> {
     const route = plan.route;
+    if (route.type === 'shard-key') return ShardedCopyIn.start(ctx, links, plan, send);
     let shard: string;
     if (route.type === 'shard') shard = route.shard;
     else if (route.type === 'any') shard = links.anyShard();
     else {
       throw new SessionError(
         SqlState.featureNotSupported,
-        `COPY FROM STDIN into the sharded table ${route.type === 'shard-key' ? route.table : ''} is not supported yet`,
-        { hint: 'insert the rows with INSERT statements, one shard key at a time' },
+        `COPY FROM STDIN with a ${route.type} route is not supported`,
       );
     }
-    void ctx;
     const pipe = await links.pipeFor(shard, true);
     pipe.send(queryMessage(plan.sql), 'query', 'relay');
     pipe.flush();

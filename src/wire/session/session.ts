@@ -23,7 +23,7 @@ import {
 } from '../codec/index.js';
 import type { SessionHandler, WireConnection } from '../server/session-handler.js';
 import { copyOutOfAllShards, runOnAllShards } from './all-shards.js';
-import { CopyIn } from './copy-in.js';
+import { CopyIn, type CopyInProgress } from './copy-in.js';
 import {
   describeStatementMessage,
   FLUSH,
@@ -71,7 +71,7 @@ export class Session implements SessionHandler {
   #skipping = false;
   /** The pipe that owes answers in the current batch, if any. */
   #current: ShardPipe | undefined;
-  #copy: CopyIn | undefined;
+  #copy: CopyInProgress | undefined;
 
   constructor(ctx: SessionContext, client: WireConnection) {
     this.#ctx = ctx;
@@ -82,9 +82,17 @@ export class Session implements SessionHandler {
   async onMessages(messages: readonly FrontendMessage[]): Promise<void> {
     for (const message of messages) {
       if (this.#copy) {
-        const done = await this.#copy.accept(message);
+        let done: boolean;
+        try {
+          done = await this.#copy.accept(message);
+        } catch (error) {
+          this.#noteError();
+          this.#out.push(errorResponseFor(error));
+          done = true;
+        }
         if (done) {
           this.#copy = undefined;
+          this.#links.endBatch();
           this.#readyForQuery();
         }
         continue;
