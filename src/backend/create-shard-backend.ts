@@ -5,6 +5,7 @@ import { SqlState } from '../util/errors.js';
 import { PgliteBackend, type PgliteBackendOptions } from './pglite-backend.js';
 import { PostgresBackend, type PostgresBackendOptions } from './postgres-backend.js';
 import type { ShardBackend } from './shard-backend.js';
+import type { ShardConnector } from './shard-connection.js';
 import { ShardError } from './shard-error.js';
 
 /** Settings for whichever backend the address asks for. */
@@ -16,7 +17,8 @@ export interface CreateShardBackendOptions {
 }
 
 /**
- * The backend for `address`.
+ * The backend for `address`. Both kinds also open raw protocol connections (`connect`) for the
+ * wire front end.
  *
  * @example
  *   await createShardBackend('s1', 'pglite://shards/s1', { baseDir: dataDir });
@@ -26,7 +28,7 @@ export async function createShardBackend(
   shard: string,
   address: string,
   options: CreateShardBackendOptions = {},
-): Promise<ShardBackend> {
+): Promise<ShardBackend & ShardConnector> {
   if (address.startsWith('pglite://')) {
     const path = decodeURIComponent(address.slice('pglite://'.length));
     if (!path) throw invalidAddress(shard, 'pglite:// needs a directory, e.g. pglite://shards/s1');

@@ -1,9 +1,11 @@
 // The backend folder's public surface, for the cluster and everything above it: the ShardBackend
-// contract, the two implementations, how to open them, and the error type they raise.
+// contract, the raw ShardConnection contract the wire front end forwards through, the two
+// implementations, how to open them, and the error type they raise.
 export { type CreateShardBackendOptions, createShardBackend } from './create-shard-backend.js';
 export { PgliteBackend, type PgliteBackendOptions } from './pglite-backend.js';
 export { defaultTemplateCacheDir, ensurePgliteTemplate, isPgliteDataDir } from './pglite-template.js';
 export { type PoolStats, PostgresBackend, type PostgresBackendOptions } from './postgres-backend.js';
+export type { ConnectionStats } from './postgres-link-pool.js';
 export { isValidGid } from './prepared-transactions.js';
 export type {
   FieldInfo,
@@ -18,6 +20,13 @@ export type {
   ShardSession,
   StreamOptions,
 } from './shard-backend.js';
+export type {
+  ReleaseOptions,
+  ShardConnection,
+  ShardConnectOptions,
+  ShardConnector,
+  TransactionStatus,
+} from './shard-connection.js';
 export {
   BackendSqlState,
   isServerError,

@@ -29,6 +29,7 @@ import { encodeParams } from './encode-params.js';
 import type { Release } from './fifo-mutex.js';
 import { PgliteConnection } from './pglite-connection.js';
 import { loadPgliteRuntime } from './pglite-runtime.js';
+import { readServerParameters } from './pglite-server-parameters.js';
 import { defaultBatchSize, PgliteSession } from './pglite-session.js';
 import { PgliteShardConnection } from './pglite-shard-connection.js';
 import { PgliteShardLock } from './pglite-shard-lock.js';
@@ -238,20 +239,12 @@ export class PgliteBackend implements ShardBackend, ShardConnector {
     return this.#closing || this.#connection.closed ? this.#connection.closedError() : undefined;
   }
 
-  /** What the shard reports about itself, read once (the names PostgreSQL reports at startup). */
+  /** What the shard reports about itself (read once, under the lock). */
   #readServerParameters(options: ShardConnectOptions): Promise<Readonly<Record<string, string>>> {
     this.#serverParameters ??= (async () => {
       const release = await this.#lock.lock(options.signal, options.timeoutMs);
       try {
-        const results = await this.#connection.exec(
-          reportedParameters.map((name) => `SHOW ${name}`).join('; '),
-        );
-        const parameters: Record<string, string> = {};
-        reportedParameters.forEach((name, i) => {
-          const value = results[i]?.rows[0]?.[0];
-          if (typeof value === 'string') parameters[name] = value;
-        });
-        return parameters;
+        return await readServerParameters(this.#connection);
       } finally {
         release();
       }
@@ -302,22 +295,3 @@ export class PgliteBackend implements ShardBackend, ShardConnector {
     }
   }
 }
-
-/** The parameters PostgreSQL 18 reports to every client (GUC_REPORT), as raw connections report them. */
-const reportedParameters = [
-  'server_version',
-  'server_encoding',
-  'client_encoding',
-  'application_name',
-  'default_transaction_read_only',
-  'in_hot_standby',
-  'is_superuser',
-  'session_authorization',
-  'DateStyle',
-  'IntervalStyle',
-  'TimeZone',
-  'integer_datetimes',
-  'standard_conforming_strings',
-  'scram_iterations',
-  'search_path',
-];

@@ -3,15 +3,15 @@
 // then the server's ParameterStatus and BackendKeyData up to the first ReadyForQuery. Everything
 // fails with a ShardError naming the shard and its address, never the password: 08001 when the
 // server cannot be reached in time, the server's own SQLSTATE when it refuses the login.
-import { createHash } from 'node:crypto';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as connectTls } from 'node:tls';
 import { serialize } from 'pg-protocol';
 import { type Frame, MessageFramer } from '../protocol/message-framer.js';
 import { shardErrorFromResponse } from './error-response.js';
+import { answerAuthentication } from './postgres-auth.js';
 import type { PostgresTarget } from './postgres-target.js';
-import { BackendType, parameterStatusOf, readCString } from './protocol-bytes.js';
-import { ScramClient, ScramError } from './scram-client.js';
+import { BackendType, parameterStatusOf } from './protocol-bytes.js';
+import type { ScramClient } from './scram-client.js';
 import { BackendSqlState, canceledError, ShardError } from './shard-error.js';
 
 /** What a startup needs besides the target. */
@@ -219,87 +219,6 @@ async function logIn(
         // NoticeResponse, NegotiateProtocolVersion: nothing to do.
         break;
     }
-  }
-}
-
-/** The reply to one Authentication request. */
-async function answerAuthentication(
-  code: number,
-  data: Uint8Array,
-  target: PostgresTarget,
-  options: StartupOptions,
-  scram: ScramClient | undefined,
-): Promise<{ message?: Uint8Array; scram?: ScramClient | undefined }> {
-  const refuse = (code: string, reason: string) =>
-    new ShardError(
-      options.shard,
-      code,
-      `could not log in to PostgreSQL at ${options.address} as "${target.user}": ${reason}`,
-    );
-  const password = (method: string) => {
-    if (target.password === undefined) {
-      throw refuse(
-        '28000',
-        `the server asks for a password (${method}) but the shard's connection string has none; add it to the shard's address`,
-      );
-    }
-    return target.password;
-  };
-  switch (code) {
-    case 0: // AuthenticationOk
-      return { scram };
-    case 3: // AuthenticationCleartextPassword
-      return { message: serialize.password(password('cleartext')) };
-    case 5: {
-      // AuthenticationMD5Password: "md5" + md5(md5(password + user) + salt), in hex.
-      const inner = createHash('md5').update(password('md5')).update(target.user).digest('hex');
-      const outer = createHash('md5').update(inner).update(data.subarray(0, 4)).digest('hex');
-      return { message: serialize.password(`md5${outer}`) };
-    }
-    case 10: {
-      // AuthenticationSASL: a list of mechanisms.
-      const mechanisms: string[] = [];
-      for (let offset = 0; offset < data.length && data[offset] !== 0; ) {
-        const [name, next] = readCString(data, offset);
-        mechanisms.push(name);
-        offset = next;
-      }
-      if (!mechanisms.includes(ScramClient.mechanism)) {
-        throw refuse(
-          '28000',
-          `the server offers SASL mechanisms ${mechanisms.join(', ')}; only SCRAM-SHA-256 is supported`,
-        );
-      }
-      const client = new ScramClient(password('SCRAM-SHA-256'));
-      return {
-        message: serialize.sendSASLInitialResponseMessage(ScramClient.mechanism, client.clientFirstMessage()),
-        scram: client,
-      };
-    }
-    case 11: // AuthenticationSASLContinue: server-first.
-    case 12: {
-      // AuthenticationSASLFinal: server-final.
-      if (!scram) throw refuse('08P01', 'the server sent a SASL message without a SASL exchange');
-      const text = Buffer.from(data).toString('utf8');
-      try {
-        if (code === 11)
-          return {
-            message: serialize.sendSCRAMClientFinalMessage(await scram.clientFinalMessage(text)),
-            scram,
-          };
-        scram.verifyServerFinal(text);
-        return { scram };
-      } catch (error) {
-        if (error instanceof ScramError)
-          throw refuse('28000', `SCRAM authentication failed: ${error.message}`);
-        throw error;
-      }
-    }
-    default:
-      throw refuse(
-        '28000',
-        `the server asks for authentication method ${code} (Kerberos, GSSAPI or SSPI), which is not supported; use scram-sha-256, md5, password or trust`,
-      );
   }
 }
 

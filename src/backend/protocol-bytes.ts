@@ -89,3 +89,17 @@ export function parameterStatusOf(body: Uint8Array): [string, string] {
   const [value] = readCString(body, next);
   return [name, value];
 }
+
+/** `parts` as one array (the part itself when there is one). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

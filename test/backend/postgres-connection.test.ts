@@ -221,11 +221,15 @@ describeWithPostgres('PostgresBackend.connect', () => {
       }
     });
 
-    it('fails with 08006 when the server is killed under an open connection', async () => {
+    it('fails with 08006 when the server is killed, and connects afresh once it is back', async () => {
       const doomed = await startPostgres();
-      const backend = new PostgresBackend('doomed', { connectionString: doomed.url() });
+      const backend = new PostgresBackend('doomed', {
+        connectionString: doomed.url(),
+        connectTimeoutMs: 2000,
+      });
       try {
-        const connection = await backend.connect();
+        const [idle, connection] = await Promise.all([backend.connect(), backend.connect()]);
+        idle.release({ clean: false });
         await simpleQuery(connection, 'BEGIN');
         doomed.kill();
         // The server may say goodbye (FATAL) before the socket closes; then the connection is gone.
@@ -234,6 +238,15 @@ describeWithPostgres('PostgresBackend.connect', () => {
         });
         expect(error.code).toBe('08006');
         expect(error.message).toContain('lost the connection');
+        // The idle connection died too, and left the idle list.
+        await vi.waitFor(() =>
+          expect(backend.connectionStats()).toMatchObject({ opened: 2, closed: 2, idle: 0 }),
+        );
+        expect((await shardErrorOf(() => backend.connect())).code).toBe('08001');
+        doomed.start();
+        const fresh = await backend.connect();
+        expect(rowsOf(await simpleQuery(fresh, 'SELECT 1'))).toEqual([['1']]);
+        fresh.release();
       } finally {
         await backend.close();
         doomed.stop();
