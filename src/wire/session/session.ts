@@ -154,10 +154,9 @@ export class Session implements SessionHandler {
     this.#skipping = false;
     try {
       const plans = this.#ctx.planner.plan(sql);
-      if (plans.length === 0) this.#out.push(encodeEmptyQueryResponse());
-      else if (!(await this.#forwardWhole(sql, plans))) {
-        for (const plan of plans) await this.#runStatement(plan);
-      }
+      if (plans.length === 0 || (plans.length === 1 && plans[0]!.kind === 'empty')) {
+        this.#out.push(encodeEmptyQueryResponse());
+      } else if (!(await this.#forwardWhole(sql, plans))) await this.#runEach(plans);
     } catch (error) {
       this.#noteError();
       if (!(error instanceof AlreadyReported)) this.#out.push(errorResponseFor(error));
@@ -179,13 +178,62 @@ export class Session implements SessionHandler {
       if (target !== undefined && shard !== target) return false;
       target = shard;
     }
-    if (plans.length > 1 || this.#links.transaction?.status === 'E') return false;
+    if (this.#links.transaction?.status === 'E') return false;
     const pipe = await this.#pipeFor(
       target!,
       plans.some((p) => p.writes),
     );
     await this.#relayQuery(pipe, sql);
     return true;
+  }
+
+  /**
+   * Runs the statements of a query string one by one (they go to different shards, or need the
+   * session). PostgreSQL runs such a string as one implicit transaction: without an explicit one,
+   * the session opens one over the shards the statements reach and commits it at the end, or rolls
+   * it back at the first error. Writes to more than one shard are refused before anything runs.
+   */
+  async #runEach(plans: readonly StatementPlan[]): Promise<void> {
+    const writeShards = new Set<string>();
+    for (const plan of plans) {
+      if (
+        plan.writes &&
+        plan.route.type !== 'all' &&
+        plan.route.type !== 'transaction' &&
+        plan.kind !== 'set'
+      ) {
+        writeShards.add(this.#shardOf(plan, []));
+      }
+    }
+    if (writeShards.size > 1) {
+      throw new SessionError(
+        SqlState.featureNotSupported,
+        `this query string writes to shards ${[...writeShards].join(', ')}; writes across shards need distributed transactions, which are not supported yet`,
+        { hint: 'send the writes of each shard key in a separate query string' },
+      );
+    }
+    const implicit =
+      plans.length > 1 &&
+      !this.#links.transaction &&
+      plans.every((p) => p.route.type !== 'transaction' && p.route.type !== 'all' && p.kind !== 'copy-in');
+    if (!implicit) {
+      for (const plan of plans) await this.#runStatement(plan);
+      return;
+    }
+    this.#links.transaction = {
+      status: 'T',
+      begin: 'BEGIN',
+      shards: [],
+      writeShard: undefined,
+      savepoints: [],
+    };
+    try {
+      for (const plan of plans) await this.#runStatement(plan);
+    } catch (error) {
+      await controlTransaction(this.#links, { type: 'rollback' }, 'ROLLBACK').catch(() => {});
+      throw error;
+    }
+    await controlTransaction(this.#links, { type: 'commit' }, 'COMMIT');
   }
 
   /** Runs one statement of a simple query (the string held several, or it needs the session). */
@@ -201,6 +249,20 @@ export class Session implements SessionHandler {
       return;
     }
     if (plan.kind === 'set') return this.#set(plan);
+    if (plan.kind === 'deallocate') {
+      // The client's prepared statements are the session's: forget them (their shard-side
+      // statements stay cached for other sessions).
+      const name = plan.deallocate?.name ?? null;
+      if (name === null) this.#statements.clear();
+      else if (!this.#statements.delete(name))
+        throw new SessionError('26000', `prepared statement "${name}" does not exist`);
+      this.#out.push(encodeCommandComplete(name === null ? 'DEALLOCATE ALL' : 'DEALLOCATE'));
+      return;
+    }
+    if (plan.kind === 'empty') {
+      this.#out.push(encodeEmptyQueryResponse());
+      return;
+    }
     if (plan.kind === 'copy-in') {
       this.#copy = await CopyIn.start(this.#ctx, this.#links, plan, (b) => this.#out.push(b));
       return;
@@ -296,7 +358,7 @@ export class Session implements SessionHandler {
     this.#statements.set(message.statement, {
       sql: message.query,
       parameterTypes: message.parameterTypes,
-      plan: plans[0],
+      plan: plans[0]?.kind === 'empty' ? undefined : plans[0],
       internal,
       parse: parseMessage(internal, message.query, message.parameterTypes),
     });
@@ -435,7 +497,8 @@ export class Session implements SessionHandler {
   /** Queues a reply of the session's own, after everything a shard still owes. */
   async #local(bytes: Uint8Array): Promise<void> {
     await this.#settle(true);
-    this.#out.push(bytes);
+    // A shard's error just seen means the rest of the batch is skipped, this reply included.
+    if (!this.#skipping) this.#out.push(bytes);
   }
 
   /** Sends what is queued for the current pipe and relays its answers (Flush keeps the batch open). */

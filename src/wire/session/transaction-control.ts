@@ -45,11 +45,13 @@ export async function controlTransaction(
       if (!txn) return { tag: 'COMMIT', warning: noTransaction('COMMIT') };
       const failed = txn.status === 'E';
       await finish(links, failed ? 'ROLLBACK' : 'COMMIT');
+      if (action.chain) chain(links, txn.begin);
       return { tag: failed ? 'ROLLBACK' : 'COMMIT' };
     }
     case 'rollback':
       if (!txn) return { tag: 'ROLLBACK', warning: noTransaction('ROLLBACK') };
       await finish(links, 'ROLLBACK');
+      if (action.chain) chain(links, txn.begin);
       return { tag: 'ROLLBACK' };
     case 'savepoint':
     case 'release':
@@ -77,6 +79,11 @@ export async function controlTransaction(
       };
     }
   }
+}
+
+/** COMMIT/ROLLBACK AND CHAIN: a new transaction with the same characteristics as the last. */
+function chain(links: ShardLinks, begin: string): void {
+  links.transaction = { status: 'T', begin, shards: [], writeShard: undefined, savepoints: [] };
 }
 
 /** Sends `sql` to every shard in the transaction; the first error is the client's error. */

@@ -1,0 +1,156 @@
+// The parts of the protocol drivers rarely exercise, byte by byte through Switchyard to embedded
+// shards: binary parameters and results, row limits on Execute (portal suspension) with Flush, cursors,
+// Describe, multi-statement strings (one implicit transaction per shard), errors that skip to Sync.
+import type pg from 'pg';
+import Cursor from 'pg-cursor';
+import { serialize } from 'pg-protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeDataRow, decodeNoticeFields, decodeReadyForQuery } from '../../src/wire/codec/index.js';
+import { RawClient } from '../wire/support/raw-client.js';
+import { type Switchyard, startSwitchyard } from './switchyard-harness.js';
+
+const T = (c: string) => c.charCodeAt(0);
+
+async function session(sy: Switchyard): Promise<RawClient> {
+  const client = await RawClient.connect(sy.port);
+  client.send(serialize.startup({ user: 'postgres', database: 'postgres' }));
+  await client.until((c) => c.received.some((f) => f.type === T('Z')));
+  client.received.length = 0;
+  return client;
+}
+
+/** Sends messages and waits for the n-th ReadyForQuery; returns the frames and clears them. */
+async function exchange(client: RawClient, messages: Uint8Array[], readyCount = 1) {
+  for (const m of messages) client.send(m);
+  await client.until((c) => c.received.filter((f) => f.type === T('Z')).length >= readyCount);
+  const frames = [...client.received];
+  client.received.length = 0;
+  return frames;
+}
+
+const types = (frames: { type: number }[]) => frames.map((f) => String.fromCharCode(f.type)).join('');
+
+describe('protocol details through Switchyard (embedded shards)', () => {
+  let sy: Switchyard;
+  beforeAll(async () => {
+    sy = await startSwitchyard({ kind: 'embedded', shards: 3 }, { sample: true });
+  });
+  afterAll(() => sy?.stop());
+
+  it('passes binary parameters and binary results through untouched', async () => {
+    const client = await session(sy);
+    const key = new Uint8Array(8);
+    new DataView(key.buffer).setBigInt64(0, 42n);
+    const frames = await exchange(client, [
+      serialize.parse({ name: 'by_id', text: 'SELECT id, name FROM tenants WHERE id = $1', types: [20] }),
+      serialize.bind({ statement: 'by_id', values: [Buffer.from(key)], binary: true, valueMapper: (v) => v }),
+      serialize.describe({ type: 'P', name: '' }),
+      serialize.execute({}),
+      serialize.sync(),
+    ]);
+    expect(types(frames)).toBe('12TDCZ');
+    const [id, name] = decodeDataRow(frames[3]!);
+    expect(new DataView(id!.buffer, id!.byteOffset, 8).getBigInt64(0)).toBe(42n);
+    expect(Buffer.from(name!).toString()).toBe('tenant-42');
+    client.socket.destroy();
+  });
+
+  it('suspends a portal at the Execute row limit and resumes it', async () => {
+    const client = await session(sy);
+    const first = await exchange(
+      client,
+      [
+        serialize.parse({ text: 'SELECT id FROM tasks WHERE tenant_id = $1 ORDER BY id' }),
+        serialize.bind({ values: ['5'] }),
+        serialize.execute({ rows: 2 }),
+        serialize.flush(),
+      ],
+      0,
+    ).catch(() => []);
+    void first;
+    await client.until((c) => c.received.some((f) => f.type === T('s')));
+    expect(types(client.received)).toBe('12DDs');
+    client.received.length = 0;
+    const rest = await exchange(client, [serialize.execute({ rows: 100 }), serialize.sync()]);
+    expect(types(rest)).toBe(`${'D'.repeat(28)}CZ`);
+    client.socket.destroy();
+  });
+
+  it('reads through pg-cursor (Execute with a row limit, then Flush)', async () => {
+    const client = await sy.client();
+    const cursor = client.query(new Cursor('SELECT id FROM users WHERE tenant_id = $1 ORDER BY id', [9]));
+    const read = (n: number) =>
+      new Promise<unknown[]>((resolve, reject) =>
+        cursor.read(n, (err, rows) => (err ? reject(err) : resolve(rows))),
+      );
+    expect((await read(4)).length).toBe(4);
+    expect((await read(100)).length).toBe(6);
+    await new Promise<void>((resolve) => cursor.close(() => resolve()));
+  });
+
+  it('describes a statement before binding it, from a shard that has the table', async () => {
+    const client = await session(sy);
+    const frames = await exchange(client, [
+      serialize.parse({ name: 's1', text: 'SELECT name, plan_id FROM tenants WHERE id = $1' }),
+      serialize.describe({ type: 'S', name: 's1' }),
+      serialize.sync(),
+    ]);
+    expect(types(frames)).toBe('1tTZ');
+    client.socket.destroy();
+  });
+
+  it('after an error skips to Sync and reports unknown statements and portals', async () => {
+    const client = await session(sy);
+    const frames = await exchange(client, [
+      serialize.bind({ statement: 'nope', values: [] }),
+      serialize.execute({}),
+      serialize.sync(),
+    ]);
+    expect(types(frames)).toBe('EZ');
+    expect(decodeNoticeFields(frames[0]!).code).toBe('26000');
+    const portal = await exchange(client, [serialize.execute({ portal: 'missing' }), serialize.sync()]);
+    expect(decodeNoticeFields(portal[0]!).code).toBe('34000');
+    const shardError = await exchange(client, [
+      serialize.parse({ text: 'SELECT 1/0 FROM tenants WHERE id = $1' }),
+      serialize.bind({ values: ['3'] }),
+      serialize.execute({}),
+      serialize.parse({ text: 'SELECT 2' }),
+      serialize.sync(),
+    ]);
+    // PostgreSQL folds 1/0 when it plans the statement at Bind; the Execute and Parse after it are skipped.
+    expect(types(shardError)).toBe('1EZ');
+    expect(decodeNoticeFields(shardError[1]!).code).toBe('22012');
+    expect(decodeReadyForQuery(shardError[2]!)).toBe('I');
+    client.socket.destroy();
+  });
+
+  it('runs a multi-statement string on one shard as one implicit transaction', async () => {
+    const client = await sy.client();
+    await expect(
+      client.query("UPDATE tenants SET name = 'gone' WHERE id = 77; SELECT 1/0 FROM tenants WHERE id = 77"),
+    ).rejects.toMatchObject({ code: '22012' });
+    expect((await client.query('SELECT name FROM tenants WHERE id = 77')).rows).toEqual([
+      { name: 'tenant-77' },
+    ]);
+    const both = (await client.query(
+      'SELECT name FROM tenants WHERE id = 1; SELECT name FROM tenants WHERE id = 2',
+    )) as unknown as pg.QueryResult[];
+    expect(both.map((r) => r.rows[0])).toEqual([{ name: 'tenant-1' }, { name: 'tenant-2' }]);
+  });
+
+  it('answers DEALLOCATE and an empty query itself', async () => {
+    const client = await session(sy);
+    const frames = await exchange(
+      client,
+      [
+        serialize.parse({ name: 'x', text: 'SELECT 1' }),
+        serialize.sync(),
+        serialize.query('DEALLOCATE x'),
+        serialize.query(''),
+      ],
+      3,
+    );
+    expect(types(frames)).toBe('1ZCZIZ');
+    client.socket.destroy();
+  });
+});
