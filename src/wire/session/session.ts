@@ -196,12 +196,8 @@ export class Session implements SessionHandler {
   async #runEach(plans: readonly StatementPlan[]): Promise<void> {
     const writeShards = new Set<string>();
     for (const plan of plans) {
-      if (
-        plan.writes &&
-        plan.route.type !== 'all' &&
-        plan.route.type !== 'transaction' &&
-        plan.kind !== 'set'
-      ) {
+      // (A COPY FROM STDIN finds its shard from its rows, later.)
+      if (plan.writes && forwardable.has(plan.kind) && plan.route.type !== 'all') {
         writeShards.add(this.#shardOf(plan, []));
       }
     }
