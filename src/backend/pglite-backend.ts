@@ -50,7 +50,7 @@ import type {
   ShardSession,
   StreamOptions,
 } from './shard-backend.js';
-import type { ShardConnection, ShardConnectOptions, ShardConnector } from './shard-connection.js';
+import type { ShardConnectOptions, ShardConnector } from './shard-connection.js';
 import { BackendSqlState, canceledError, leftOpenTransactionError, ShardError } from './shard-error.js';
 
 /** How an embedded shard is opened. */
@@ -145,7 +145,7 @@ export class PgliteBackend implements ShardBackend, ShardConnector {
    * server is idle again outside a transaction, waiting at most `options.timeoutMs` (default: the
    * backend's lock timeout) each time.
    */
-  async connect(options: ShardConnectOptions = {}): Promise<ShardConnection> {
+  async connect(options: ShardConnectOptions = {}): Promise<PgliteShardConnection> {
     if (options.signal?.aborted) throw canceledError(this.shard);
     const serverParameters = await this.#readServerParameters(options);
     const closed = this.#closedError();

@@ -3,7 +3,8 @@
 // in the middle of something (an extended-protocol batch without its Sync, a transaction block, a
 // COPY waiting for its data), which decides when the lock may go back, and it keeps COPY FROM STDIN
 // from running out of input (see pglite-copy-in.ts). A Terminate ends the connection, never the
-// server session.
+// server session. PGlite keeps the extended protocol's state from one call to the next (a Parse and
+// Bind with Flush, then Execute and Sync later, work as on a server), so messages run as they come.
 import type { PGlite } from '@electric-sql/pglite';
 import { serialize } from 'pg-protocol';
 import { type Frame, MessageFramer } from '../protocol/message-framer.js';

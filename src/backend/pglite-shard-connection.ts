@@ -7,8 +7,9 @@
 // one; a client inside a transaction blocks every other user of the shard until it ends.
 //
 // Messages sent in the same tick run in one call to PGlite (pglite-protocol-runner.ts, which also
-// handles COPY FROM STDIN and Terminate); the answers are framed for `receive`. `cancel()` can only stop a wait for the lock: a statement runs on the
-// JavaScript thread, so by the time a cancel runs, nothing of this connection is running.
+// handles COPY FROM STDIN and Terminate); the answers are framed for `receive`. `cancel()` can only
+// stop a wait for the lock: a statement runs on the JavaScript thread, so by the time a cancel
+// runs, nothing of this connection is running.
 import type { PGlite } from '@electric-sql/pglite';
 import type { Frame } from '../protocol/message-framer.js';
 import { errorResponseMessage } from './error-response.js';

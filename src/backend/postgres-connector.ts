@@ -67,7 +67,8 @@ export class PostgresConnector implements ShardConnector {
     if (this.#closed) throw this.#closedError();
     if (options.signal?.aborted) throw canceledError(this.shard);
     const applicationName = options.applicationName ?? this.options.applicationName;
-    const idle = await this.#reuse(applicationName);
+    const timeoutMs = options.timeoutMs ?? this.options.connectTimeoutMs;
+    const idle = await this.#reuse(applicationName, timeoutMs);
     if (idle?.reusable && !this.#closed) return this.#handle(idle);
     idle?.close();
     if (this.#closed) throw this.#closedError();
@@ -83,7 +84,7 @@ export class PostgresConnector implements ShardConnector {
       shard: this.shard,
       address: this.address,
       applicationName,
-      timeoutMs: options.timeoutMs ?? this.options.connectTimeoutMs,
+      timeoutMs,
       signal: options.signal,
       statementTimeoutMs: this.options.statementTimeoutMs,
     });
@@ -141,13 +142,28 @@ export class PostgresConnector implements ShardConnector {
    * An idle connection opened with `applicationName`: one from the idle list, else one being reset
    * that no other `connect` waits for (a reset is one round trip, an opening several), else none.
    */
-  async #reuse(applicationName: string): Promise<PostgresLink | undefined> {
+  async #reuse(applicationName: string, timeoutMs: number): Promise<PostgresLink | undefined> {
     const idle = this.#pool.take(applicationName);
     if (idle) return idle;
     const cleaning = this.#cleaning.filter((link) => link.applicationName === applicationName).length;
     const waiting = this.#waiters.filter((waiter) => waiter.applicationName === applicationName).length;
     if (cleaning <= waiting) return undefined;
-    return new Promise((resolve) => this.#waiters.push({ applicationName, resolve }));
+    return new Promise((resolve) => {
+      // A reset that hangs (a server that stopped answering) must not hold the caller forever.
+      const timer = setTimeout(() => {
+        const index = this.#waiters.indexOf(waiter);
+        if (index >= 0) this.#waiters.splice(index, 1);
+        resolve(undefined);
+      }, timeoutMs);
+      const waiter: Waiter = {
+        applicationName,
+        resolve: (link) => {
+          clearTimeout(timer);
+          resolve(link);
+        },
+      };
+      this.#waiters.push(waiter);
+    });
   }
 
   /** A reset finished: the connection goes to a waiting `connect`, or to the idle list. */

@@ -44,6 +44,7 @@ describe('PgliteBackend.connect', () => {
       const second = await backend.connect();
       try {
         await simpleQuery(first, `BEGIN; INSERT INTO ${table} VALUES (1)`);
+        expect(first.holdsLock).toBe(true);
         second.send(serialize.query(`SELECT count(*) FROM ${table}`));
         const answer = untilReady(second);
         expect(await settlesWithin(answer, 150)).toBe(false);
@@ -65,6 +66,7 @@ describe('PgliteBackend.connect', () => {
       const second = await backend.connect();
       try {
         await simpleQuery(first, 'SELECT 1');
+        expect(first.holdsLock).toBe(false);
         expect(rowsOf(await simpleQuery(second, 'SELECT 2'))).toEqual([['2']]);
         expect((await backend.query('SELECT 3')).rows).toEqual([['3']]);
         expect(rowsOf(await simpleQuery(first, 'SELECT 4'))).toEqual([['4']]);
