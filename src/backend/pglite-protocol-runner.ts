@@ -19,10 +19,12 @@ import {
   BackendType,
   concatBytes,
   FrontendType,
+  messageEnd,
   readyForQueryRequests,
   readyStatus,
 } from './protocol-bytes.js';
 import type { TransactionStatus } from './shard-connection.js';
+import { ShardError } from './shard-error.js';
 
 const syncMessage = serialize.sync();
 const rollbackMessage = serialize.query('ROLLBACK');
@@ -91,9 +93,11 @@ export class PgliteProtocolRunner {
   async #process(input: Uint8Array): Promise<RunOutcome> {
     let start = 0;
     let offset = 0;
-    while (offset + 5 <= input.length) {
+    while (offset < input.length) {
       const type = input[offset]!;
-      const end = offset + 1 + new DataView(input.buffer, input.byteOffset + offset + 1, 4).getInt32(0);
+      const end = messageEnd(input, offset);
+      // PGlite reading a cut message would see the end of its input and terminate.
+      if (end < 0) throw partialMessageError(this.shard);
       if (this.#copy) {
         if (type === FrontendType.copyDone || type === FrontendType.copyFail) {
           this.#copy.parts.push(input.subarray(start, end));
@@ -185,4 +189,12 @@ export class PgliteProtocolRunner {
 /** True for the CommandComplete body "PREPARE TRANSACTION". */
 function isPrepareTransactionTag(body: Uint8Array): boolean {
   return body.length === 20 && body[0] === 0x50 && body[8] === 0x54 && body[12] === 0x53;
+}
+
+function partialMessageError(shard: string): ShardError {
+  return new ShardError(
+    shard,
+    '08P01',
+    'send() was given bytes that end inside a protocol message; send whole messages only',
+  );
 }

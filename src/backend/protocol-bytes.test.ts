@@ -2,6 +2,7 @@ import { serialize } from 'pg-protocol';
 import { describe, expect, it } from 'vitest';
 import {
   forEachMessage,
+  messageEnd,
   parameterStatusOf,
   readCString,
   readyForQueryMessage,
@@ -30,6 +31,13 @@ describe('forEachMessage', () => {
       `Q:${serialize.query('select 2').length}`,
       'H:5',
     ]);
+  });
+
+  it('finds where a message ends, or -1 for a cut message or a bad length word', () => {
+    expect(messageEnd(batch, 0)).toBe(serialize.parse({ text: 'select 1' }).length);
+    expect(messageEnd(batch.subarray(0, 7), 0)).toBe(-1);
+    expect(messageEnd(Uint8Array.of(0x51, 0, 0, 0, 3), 0)).toBe(-1);
+    expect(messageEnd(Uint8Array.of(0x51, 0xff, 0xff, 0xff, 0xff), 0)).toBe(-1);
   });
 
   it('stops before a truncated message', () => {

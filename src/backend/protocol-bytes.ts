@@ -49,17 +49,27 @@ export function forEachMessage(
 ): void {
   let offset = 0;
   while (offset + 5 <= bytes.length) {
-    const length =
-      ((bytes[offset + 1]! << 24) |
-        (bytes[offset + 2]! << 16) |
-        (bytes[offset + 3]! << 8) |
-        bytes[offset + 4]!) >>>
-      0;
-    const end = offset + 1 + length;
-    if (length < 4 || end > bytes.length) return;
+    const end = messageEnd(bytes, offset);
+    if (end < 0) return;
     visit(bytes[offset]!, offset, end);
     offset = end;
   }
+}
+
+/**
+ * Where the typed message starting at `offset` ends, or -1 when its length word is invalid or the
+ * message runs past the end of `bytes`.
+ */
+export function messageEnd(bytes: Uint8Array, offset: number): number {
+  if (offset + 5 > bytes.length) return -1;
+  const length =
+    ((bytes[offset + 1]! << 24) |
+      (bytes[offset + 2]! << 16) |
+      (bytes[offset + 3]! << 8) |
+      bytes[offset + 4]!) >>>
+    0;
+  const end = offset + 1 + length;
+  return length < 4 || end > bytes.length ? -1 : end;
 }
 
 /**

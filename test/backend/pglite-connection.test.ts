@@ -149,6 +149,17 @@ describe('PgliteBackend.connect', () => {
       expect((await backend.query('SELECT 8')).rows).toEqual([['8']]);
     });
 
+    it('refuses bytes that end inside a message, instead of letting PGlite read past its input', async () => {
+      const connection = await backend.connect();
+      const query = serialize.query('SELECT 1');
+      connection.send(query.subarray(0, query.length - 2));
+      const error = await shardErrorOf(() => connection.receive());
+      expect(error.code).toBe('08006');
+      expect(error.message).toContain('send whole messages only');
+      connection.release();
+      expect((await backend.query('SELECT 10')).rows).toEqual([['10']]);
+    });
+
     it('shares prepared statements between connections, since they share the server session', async () => {
       const name = uniqueName('shared_stmt');
       const first = await backend.connect();
