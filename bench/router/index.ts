@@ -166,21 +166,17 @@ export async function run(): Promise<void> {
     }
 
     const figures: Figure[] = [];
-    let profile: ReturnType<typeof topFunctions> = [];
+    const profiles: Record<string, ReturnType<typeof topFunctions>> = {};
     for (const mode of ['simple', 'prepared'] as const) {
       figures.push(await pgbench(bin, server.port, mode, 'direct'));
-      if (mode === 'prepared') {
-        const inspector = new InspectorSession();
-        inspector.connect();
-        await inspector.post('Profiler.enable');
-        await inspector.post('Profiler.start');
-        figures.push(await pgbench(bin, frontEnd.port, mode, 'switchyard'));
-        const { profile: p } = await inspector.post('Profiler.stop');
-        profile = topFunctions(p as Parameters<typeof topFunctions>[0], 15);
-        inspector.disconnect();
-      } else {
-        figures.push(await pgbench(bin, frontEnd.port, mode, 'switchyard'));
-      }
+      const inspector = new InspectorSession();
+      inspector.connect();
+      await inspector.post('Profiler.enable');
+      await inspector.post('Profiler.start');
+      figures.push(await pgbench(bin, frontEnd.port, mode, 'switchyard'));
+      const { profile: p } = await inspector.post('Profiler.stop');
+      profiles[mode] = topFunctions(p as Parameters<typeof topFunctions>[0], 15);
+      inspector.disconnect();
     }
     await frontEnd.close();
     await cluster.stop();
@@ -192,8 +188,10 @@ export async function run(): Promise<void> {
     };
     console.table(figures);
     console.log(`ratio simple: ${ratio('simple')}x, prepared: ${ratio('prepared')}x of direct TPS`);
-    console.log('router CPU profile under -M prepared (self time):');
-    console.table(profile);
+    for (const [mode, profile] of Object.entries(profiles)) {
+      console.log(`router CPU profile under -M ${mode} (self time):`);
+      console.table(profile);
+    }
     const file = writeResults('router', {
       setup: {
         seconds: SECONDS,
@@ -205,7 +203,7 @@ export async function run(): Promise<void> {
       },
       figures,
       ratios: { simple: ratio('simple'), prepared: ratio('prepared') },
-      profile,
+      profiles,
     });
     console.log(`wrote ${file}`);
   } finally {

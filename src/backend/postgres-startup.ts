@@ -116,7 +116,7 @@ export function startPostgresConnection(
 function openSocket(target: PostgresTarget): Socket {
   return target.host.startsWith('/')
     ? connectTcp(`${target.host}/.s.PGSQL.${target.port}`)
-    : connectTcp(target.port, target.host);
+    : connectTcp({ port: target.port, host: target.host, noDelay: true });
 }
 
 /** SSLRequest, then a TLS handshake over the same socket when the server answers 'S'. */
