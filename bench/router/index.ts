@@ -22,6 +22,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const SHARDS = 4;
+/** `unix` reaches the shards over Unix-domain sockets (Switchyard on the shards' host) instead of TCP. */
+const SHARD_SOCKETS = process.env.BENCH_SHARD_SOCKETS === 'unix' ? 'unix' : 'tcp';
 
 interface Figure {
   readonly target: 'switchyard' | 'direct';
@@ -144,7 +146,13 @@ export async function run(): Promise<void> {
     const cluster = await Cluster.start(
       parseConfig({
         dataDir,
-        shards: shardDbs.map((db, i) => ({ name: `s${i}`, primary: server.url(db) })),
+        shards: shardDbs.map((db, i) => ({
+          name: `s${i}`,
+          primary:
+            SHARD_SOCKETS === 'unix'
+              ? `postgres://postgres@/${db}?host=${encodeURIComponent(server.dataDir)}&port=${server.port}`
+              : server.url(db),
+        })),
         catalog: { url: server.url('catalog') },
         pool: { size: CLIENTS + 2 },
         tables: {
@@ -192,7 +200,7 @@ export async function run(): Promise<void> {
       console.log(`router CPU profile under -M ${mode} (self time):`);
       console.table(profile);
     }
-    const file = writeResults('router', {
+    const file = writeResults(SHARD_SOCKETS === 'unix' ? 'router-unix' : 'router', {
       setup: {
         seconds: SECONDS,
         scale: SCALE,
