@@ -8,6 +8,7 @@
 // simple Query → … ReadyForQuery. After an ErrorResponse in the extended protocol it skips every
 // message up to the next Sync. NoticeResponse, ParameterStatus and NotificationResponse may come at
 // any time.
+import { concatBytes } from '../../backend/protocol-bytes.js';
 import type { ShardConnection } from '../../backend/shard-connection.js';
 import type { Frame } from '../../protocol/message-framer.js';
 
@@ -86,7 +87,6 @@ export interface DrainOutcome {
 export class ShardPipe {
   readonly #pending: Expectation[] = [];
   #queued: Uint8Array[] = [];
-  #queuedBytes = 0;
   /** Frames received but not yet consumed (a receive can return more than one expectation needs). */
   #buffered: Frame[] = [];
 
@@ -104,22 +104,19 @@ export class ShardPipe {
   /** Queues a message whose answers are `disposition`; `kind` says how to delimit them. */
   send(raw: Uint8Array, kind: ExpectKind, disposition: Disposition = 'relay', options?: SendOptions): void {
     this.#queued.push(raw);
-    this.#queuedBytes += raw.length;
     this.#pending.push({ kind, disposition, options, stage: 0 });
   }
 
   /** Queues a message that has no answer (Flush, CopyData, CopyDone). */
   sendUnanswered(raw: Uint8Array): void {
     this.#queued.push(raw);
-    this.#queuedBytes += raw.length;
   }
 
   /** Writes every queued message to the shard in one write. */
   flush(): void {
     if (this.#queued.length === 0) return;
-    const bytes = this.#queued.length === 1 ? this.#queued[0]! : concatAll(this.#queued, this.#queuedBytes);
+    const bytes = this.#queued.length === 1 ? this.#queued[0]! : concatBytes(this.#queued);
     this.#queued = [];
-    this.#queuedBytes = 0;
     this.connection.send(bytes);
   }
 
@@ -216,14 +213,4 @@ export class ShardPipe {
 function copyFrame(frame: Frame): Frame {
   const raw = frame.raw.slice();
   return { type: frame.type, raw, body: raw.subarray(raw.length - frame.body.length) };
-}
-
-function concatAll(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
