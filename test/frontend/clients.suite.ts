@@ -46,6 +46,7 @@ export function clientSuite(placement: () => ShardPlacement): void {
         pgbench_accounts: { shardKey: 'aid' },
         pgbench_branches: { reference: true },
         pgbench_tellers: { reference: true },
+        reference_notes: { reference: true },
       },
     });
     client = await sy.client();
@@ -180,6 +181,26 @@ export function clientSuite(placement: () => ShardPlacement): void {
       }
     });
 
+    it('names the shard where DDL failed after succeeding on others, and how to repair', async () => {
+      const shards = sy.cluster.shards().map((s) => s.name);
+      const third = shards[2]!;
+      // Make the third shard differ: it already has the table.
+      await sy.cluster.backend(third).exec('CREATE TABLE reference_notes (id int)');
+      const error = await client.query('CREATE TABLE reference_notes (id int)').catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: '42P07',
+        message: `CREATE TABLE failed on shard ${third} after it succeeded on ${shards.slice(0, 2).join(', ')}: relation "reference_notes" already exists`,
+        hint: expect.stringContaining('IF NOT EXISTS'),
+      });
+      // The repair the hint describes works.
+      await client.query('CREATE TABLE IF NOT EXISTS reference_notes (id int)');
+      for (const backend of sy.cluster.backends()) {
+        expect((await backend.query("select to_regclass('reference_notes') is not null")).rows).toEqual([
+          ['t'],
+        ]);
+      }
+    });
+
     it('puts a table the configuration does not name on the home shard, and says so', async () => {
       const notices: string[] = [];
       client.on('notice', (n) => notices.push(n.message ?? ''));
@@ -247,23 +268,28 @@ export function clientSuite(placement: () => ShardPlacement): void {
   });
 
   describe.skipIf(!pgBin)('psql and pgbench', () => {
-    const psql = async (...args: string[]) =>
-      (
-        await run(tool('psql'), [
-          '-X',
-          '-v',
-          'ON_ERROR_STOP=1',
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(sy.port),
-          '-U',
-          'postgres',
-          '-d',
-          'postgres',
-          ...args,
-        ])
-      ).stdout;
+    const connection = () => [
+      '-X',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(sy.port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+    ];
+    const psql = async (...args: string[]) => (await run(tool('psql'), [...connection(), ...args])).stdout;
+    /** psql with `input` on its standard input; resolves with its exit code and all it printed. */
+    const psqlWithInput = (input: string, ...args: string[]) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = execFile(tool('psql'), [...connection(), ...args], (_error, stdout, stderr) =>
+          resolve({ code: child.exitCode, output: stdout + stderr }),
+        );
+        child.stdin?.end(input);
+      });
 
     it('psql: meta-commands and version() are answered from one shard', async () => {
       expect(await psql('-A', '-t', '-c', 'SELECT version()')).toContain('PostgreSQL');
@@ -293,50 +319,12 @@ export function clientSuite(placement: () => ShardPlacement): void {
       expect(ids.length).toBe(1000);
       expect(ids[0]).toBe(1);
       expect(ids[999]).toBe(1000);
-      const child = execFile(tool('psql'), [
-        '-X',
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(sy.port),
-        '-U',
-        'postgres',
-        '-d',
-        'postgres',
-        '-c',
-        '\\copy notes from stdin',
-      ]);
-      child.stdin?.end('10\tfrom copy\n11\tand more\n');
-      await new Promise<void>((resolve, reject) =>
-        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql exited ${code}`)))),
-      );
+      const copied = await psqlWithInput('10\tfrom copy\n11\tand more\n', '-c', '\\copy notes from stdin');
+      expect(copied.code).toBe(0);
       expect((await client.query('SELECT count(*)::int AS n FROM notes WHERE id >= 10')).rows).toEqual([
         { n: 2 },
       ]);
     });
-
-    const psqlWithInput = (input: string, ...args: string[]) =>
-      new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = execFile(
-          tool('psql'),
-          [
-            '-X',
-            '-v',
-            'ON_ERROR_STOP=1',
-            '-h',
-            '127.0.0.1',
-            '-p',
-            String(sy.port),
-            '-U',
-            'postgres',
-            '-d',
-            'postgres',
-            ...args,
-          ],
-          (_error, stdout, stderr) => resolve({ code: child.exitCode, output: stdout + stderr }),
-        );
-        child.stdin?.end(input);
-      });
 
     it('psql: COPY FROM STDIN into a sharded table goes to the shard of its rows, and refuses rows of two shards', async () => {
       const [a, b] = tenantsOnTwoShards(sy);
