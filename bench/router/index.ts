@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Session as InspectorSession } from 'node:inspector/promises';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,7 +27,8 @@ const SHARDS = 4;
 const SHARD_SOCKETS = process.env.BENCH_SHARD_SOCKETS === 'unix' ? 'unix' : 'tcp';
 
 interface Figure {
-  readonly target: 'switchyard' | 'direct';
+  /** `forwarder`: a proxy that only copies bytes between pgbench and the server (socket.pipe). */
+  readonly target: 'switchyard' | 'direct' | 'forwarder';
   readonly mode: 'simple' | 'prepared';
   readonly tps: number;
   readonly p50ms: number;
@@ -93,6 +95,27 @@ async function pgbench(bin: string, port: number, mode: string, target: Figure['
   } finally {
     rmSync(logDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The cheapest possible proxy in Node: every byte copied between pgbench and the server, nothing
+ * parsed. Its throughput is the ceiling for any proxy written in Node on this machine.
+ */
+async function startForwarder(port: number): Promise<{ server: Server; port: number }> {
+  const server = createServer((client) => {
+    client.setNoDelay(true);
+    const upstream = connect({ port, host: '127.0.0.1', noDelay: true });
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close);
+    upstream.on('error', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : 0 };
 }
 
 /** The functions with the most self time in a V8 CPU profile. */
@@ -186,6 +209,9 @@ export async function run(): Promise<void> {
       profiles[mode] = topFunctions(p as Parameters<typeof topFunctions>[0], 15);
       inspector.disconnect();
     }
+    const forwarder = await startForwarder(server.port);
+    figures.push(await pgbench(bin, forwarder.port, 'prepared', 'forwarder'));
+    forwarder.server.close();
     await frontEnd.close();
     await cluster.stop();
 
@@ -195,7 +221,13 @@ export async function run(): Promise<void> {
       return Math.round((sy.tps / dx.tps) * 100) / 100;
     };
     console.table(figures);
+    const forwarded = figures.find((f) => f.target === 'forwarder')!;
+    const directPrepared = figures.find((f) => f.mode === 'prepared' && f.target === 'direct')!;
+    const forwarderRatio = Math.round((forwarded.tps / directPrepared.tps) * 100) / 100;
     console.log(`ratio simple: ${ratio('simple')}x, prepared: ${ratio('prepared')}x of direct TPS`);
+    console.log(
+      `a byte-copying Node proxy (the ceiling for any Node proxy here): ${forwarderRatio}x of direct TPS`,
+    );
     for (const [mode, profile] of Object.entries(profiles)) {
       console.log(`router CPU profile under -M ${mode} (self time):`);
       console.table(profile);
@@ -210,7 +242,7 @@ export async function run(): Promise<void> {
         shardsAre: 'databases of one local PostgreSQL 15 server',
       },
       figures,
-      ratios: { simple: ratio('simple'), prepared: ratio('prepared') },
+      ratios: { simple: ratio('simple'), prepared: ratio('prepared'), forwarderPrepared: forwarderRatio },
       profiles,
     });
     console.log(`wrote ${file}`);
