@@ -76,7 +76,7 @@ async function pgbench(bin: string, port: number, mode: string, target: Figure['
         String(port),
         '-U',
         'postgres',
-        target === 'direct' ? 'direct' : 'postgres',
+        target === 'switchyard' ? 'postgres' : 'direct',
       ],
       { maxBuffer: 1 << 24 },
     );
