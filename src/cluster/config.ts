@@ -116,6 +116,8 @@ export const configSchema = z.strictObject({
     ])
     .default({ method: 'trust', allowOnNetwork: false }),
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** Most client connections served at once; one more is refused with 53300 (as PostgreSQL does). */
+  maxConnections: z.number().int().min(1).max(100_000).default(200),
   homeShard: shardName.optional(),
   tables: z
     .record(z.string().regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, 'expected a table name'), tableEntry)

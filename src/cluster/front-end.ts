@@ -59,6 +59,7 @@ export async function startFrontEnd(cluster: Cluster, options: FrontEndOptions =
     learnKeyTypes: (table, keyTypes) => learnKeyTypes(cluster, table, keyTypes),
     logger,
   };
+  let sessions = 0;
   const server = new WireServer({
     sessionFactory: (connection) => {
       if (
@@ -67,7 +68,22 @@ export async function startFrontEnd(cluster: Cluster, options: FrontEndOptions =
       ) {
         throw new SwitchyardError('0A000', 'replication connections are not supported by Switchyard');
       }
-      return new Session(context, connection);
+      if (sessions >= config.maxConnections) {
+        throw new SwitchyardError(
+          '53300',
+          `sorry, too many clients already: Switchyard serves at most ${config.maxConnections} connections (maxConnections in switchyard.yaml)`,
+        );
+      }
+      sessions++;
+      const session = new Session(context, connection);
+      return {
+        onMessages: (messages) => session.onMessages(messages),
+        onCancel: () => session.onCancel(),
+        onClose: () => {
+          sessions--;
+          session.onClose();
+        },
+      };
     },
     auth: config.auth,
     host: options.host ?? configHost,

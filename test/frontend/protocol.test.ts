@@ -30,6 +30,27 @@ async function exchange(client: RawClient, messages: Uint8Array[], readyCount = 
 
 const types = (frames: { type: number }[]) => frames.map((f) => String.fromCharCode(f.type)).join('');
 
+describe('the connection limit', () => {
+  it('refuses a connection over maxConnections with 53300, and serves again once one leaves', async () => {
+    const sy = await startSwitchyard({ kind: 'embedded', shards: 1 }, { maxConnections: 2 });
+    try {
+      const first = await sy.client();
+      const second = await sy.client();
+      await expect(sy.client()).rejects.toMatchObject({
+        code: '53300',
+        message: expect.stringContaining('maxConnections'),
+      });
+      await second.end();
+      await new Promise((r) => setTimeout(r, 100));
+      const third = await sy.client();
+      expect((await third.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      expect((await first.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+    } finally {
+      await sy.stop();
+    }
+  });
+});
+
 describe('protocol details through Switchyard (embedded shards)', () => {
   let sy: Switchyard;
   beforeAll(async () => {

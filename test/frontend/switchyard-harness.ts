@@ -32,6 +32,8 @@ export interface StartOptions {
   readonly tables?: Record<string, TableConfig>;
   /** Create the sample multi-tenant data set (its tables are added to `tables`). */
   readonly sample?: boolean;
+  /** `maxConnections` of the configuration. */
+  readonly maxConnections?: number;
 }
 
 let databases = 0;
@@ -45,7 +47,12 @@ export async function startSwitchyard(
   const tables = { ...(options.sample ? sampleTables : {}), ...options.tables };
   let config: ReturnType<typeof parseConfig>;
   if (placement.kind === 'embedded') {
-    config = parseConfig({ shards: placement.shards, dataDir, tables });
+    config = parseConfig({
+      shards: placement.shards,
+      dataDir,
+      tables,
+      maxConnections: options.maxConnections ?? 200,
+    });
   } else {
     const prefix = `sy${++databases}_${process.pid}`;
     const admin = new pg.Client(placement.server.url());
@@ -58,6 +65,7 @@ export async function startSwitchyard(
       shards: names.map((db, i) => ({ name: `s${i}`, primary: placement.server.url(db) })),
       catalog: { url: placement.server.url(`${prefix}_catalog`) },
       tables,
+      maxConnections: options.maxConnections ?? 200,
     });
   }
   const cluster = await Cluster.start(config);
