@@ -159,6 +159,17 @@ describe('protocol details through Switchyard (embedded shards)', () => {
     expect(both.map((r) => r.rows[0])).toEqual([{ name: 'tenant-1' }, { name: 'tenant-2' }]);
   });
 
+  it("keeps one session's SET to itself on an embedded shard that all sessions share", async () => {
+    const a = await sy.client();
+    const b = await sy.client();
+    await a.query("SET statement_timeout = '1234ms'");
+    expect((await a.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '1234ms' }]);
+    expect((await b.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '0' }]);
+    expect((await a.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '1234ms' }]);
+    await a.query('RESET ALL');
+    expect((await a.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '0' }]);
+  });
+
   it('answers DEALLOCATE and an empty query itself', async () => {
     const client = await session(sy);
     const frames = await exchange(

@@ -23,6 +23,9 @@ export interface Transaction {
   readonly savepoints: string[];
 }
 
+/** Per shared server session (keyed by its shard's connector), the client session that used it last. */
+const lastUserOfSharedSession = new WeakMap<object, ShardLinks>();
+
 export class ShardLinks {
   readonly #ctx: SessionContext;
   readonly #pipes = new Map<string, ShardPipe>();
@@ -62,6 +65,8 @@ export class ShardLinks {
     this.#checkWrite(shard, writes);
     const pipe = this.#pipes.get(shard) ?? (await this.#open(shard));
     const txn = this.transaction;
+    if (pipe.connection.shared && !this.touched.has(pipe) && !txn?.shards.includes(shard))
+      this.#adoptSharedSession(pipe);
     if (txn && !txn.shards.includes(shard)) {
       // A shard joining mid-batch must not get a Query between extended-protocol messages.
       if (this.touched.has(pipe) && pipe.owed > 0) pipe.send(SYNC, 'sync');
@@ -75,6 +80,21 @@ export class ShardLinks {
     }
     this.touched.add(pipe);
     return pipe;
+  }
+
+  /**
+   * An embedded shard has one server session shared by every client session: when another client
+   * session used it last and either side has session settings, the server session is reset and this
+   * session's settings applied again, so one client's SET is not seen by another. (Best effort: a
+   * client session's batches are not atomic with respect to the shared session between them.)
+   */
+  #adoptSharedSession(pipe: ShardPipe): void {
+    const server = this.#ctx.connector(pipe.shard);
+    const last = lastUserOfSharedSession.get(server);
+    if (last !== this && (this.settings.length > 0 || (last?.settings.length ?? 0) > 0)) {
+      pipe.send(queryMessage(['RESET ALL', ...this.settings].join('; ')), 'query', 'internal');
+    }
+    lastUserOfSharedSession.set(server, this);
   }
 
   #checkWrite(shard: string, writes: boolean): void {
@@ -99,7 +119,10 @@ export class ShardLinks {
       opening = (async () => {
         const connection = await this.#ctx.connector(shard).connect({ applicationName: 'switchyard' });
         const pipe = new ShardPipe(connection);
-        if (this.settings.length > 0) pipe.send(queryMessage(this.settings.join('; ')), 'query', 'internal');
+        // (A shared server session gets the settings in #adoptSharedSession.)
+        if (this.settings.length > 0 && !connection.shared) {
+          pipe.send(queryMessage(this.settings.join('; ')), 'query', 'internal');
+        }
         this.#pipes.set(shard, pipe);
         return pipe;
       })();
