@@ -134,28 +134,48 @@ export class ShardPipe {
       // keep up: a large result streams through with bounded memory.
       if (this.#buffered.length === 0 && beforeWait) await beforeWait();
       const frame = await this.#next();
-      const current = this.#pending[0]!;
-      const type = frame.type;
-      current.options?.collect?.push(copyFrame(frame));
-      const isError = type === B.errorResponse;
-      if (
-        type !== B.readyForQuery &&
-        (current.disposition === 'relay' || (isError && current.disposition === 'quiet'))
-      ) {
-        sink(frame);
-      }
-      if (type === B.noticeResponse || type === B.parameterStatus || type === B.notification) continue;
-      if (isError) {
-        // The first error of a batch is the one that counts: later messages were skipped.
-        error ??= frame;
-        current.options?.onError?.();
-        this.#skipToSync();
-        continue;
-      }
-      if (type === B.copyInResponse) return { error, copyIn: frame };
-      if (this.#completes(current, type)) this.#pending.shift();
+      const step = this.#consume(frame);
+      if (step.relay) sink(frame);
+      if (step.error) error ??= frame; // the first error of a batch counts: later messages were skipped
+      if (step.copyIn) return { error, copyIn: frame };
     }
     return { error, copyIn: undefined };
+  }
+
+  /**
+   * Pull-based reading, for merging several shards' rows: yields the frames that `drain` would hand
+   * to its sink, one at a time, reading from the shard only when the consumer asks for more.
+   * Stops after every pending message is answered (or at a CopyInResponse, which it yields).
+   */
+  async *frames(): AsyncGenerator<Frame, void, undefined> {
+    while (this.#pending.length > 0) {
+      const frame = await this.#next();
+      const step = this.#consume(frame);
+      if (step.relay) yield frame;
+      if (step.copyIn) return;
+    }
+  }
+
+  /** Updates the expectations for one received frame and says what to do with it. */
+  #consume(frame: Frame): { relay: boolean; error: boolean; copyIn: boolean } {
+    const current = this.#pending[0]!;
+    const type = frame.type;
+    current.options?.collect?.push(copyFrame(frame));
+    const isError = type === B.errorResponse;
+    const relay =
+      type !== B.readyForQuery &&
+      (current.disposition === 'relay' || (isError && current.disposition === 'quiet'));
+    if (type === B.noticeResponse || type === B.parameterStatus || type === B.notification) {
+      return { relay, error: false, copyIn: false };
+    }
+    if (isError) {
+      current.options?.onError?.();
+      this.#skipToSync();
+      return { relay, error: true, copyIn: false };
+    }
+    if (type === B.copyInResponse) return { relay, error: false, copyIn: true };
+    if (this.#completes(current, type)) this.#pending.shift();
+    return { relay, error: false, copyIn: false };
   }
 
   /**

@@ -1,0 +1,87 @@
+// One shard's part of a cross-shard read: the rewritten statement sent with the client's parameters
+// (results always in text, which the merge reads), and its rows pulled in batches as the merge asks,
+// so a large result never sits whole in memory.
+import { serialize } from 'pg-protocol';
+import { decodeDataRow, decodeNoticeFields, decodeRowDescription, type RowField } from '../codec/index.js';
+import { SYNC } from './frontend-messages.js';
+import type { BindParam } from './session-context.js';
+import { SessionError } from './session-error.js';
+import { B, type ShardPipe } from './shard-pipe.js';
+
+/** Rows as PostgreSQL's text output sends them; null for SQL NULL. */
+export type TextRow = readonly (string | null)[];
+
+/** A shard's rows, and the description of their columns (known before the first row). */
+export interface ShardRows {
+  readonly shard: string;
+  /** Resolves with the columns once the shard described them; rejects like `rows`. */
+  readonly fields: Promise<readonly RowField[]>;
+  /** Batches of rows, in the shard's order. Throws a SessionError naming the shard if it fails. */
+  readonly rows: AsyncIterable<readonly TextRow[]>;
+}
+
+const decoder = new TextDecoder();
+const BATCH = 256;
+
+/**
+ * Sends `sql` to the pipe's shard as an unnamed extended-protocol statement with `params`, asking
+ * for text results, and returns its rows as a pull-based stream. The statement's answers are owed
+ * on the pipe until the stream is read to its end (or `return()`-ed, which reads and drops the rest).
+ */
+export function shardRows(pipe: ShardPipe, sql: string, params: readonly BindParam[]): ShardRows {
+  pipe.send(serialize.parse({ text: sql, types: params.map((p) => p.typeOid) }), 'parse', 'quiet');
+  pipe.send(
+    serialize.bind({
+      values: params.map((p) =>
+        p.value === null ? null : p.format === 1 ? Buffer.from(p.value) : decoder.decode(p.value),
+      ),
+      valueMapper: (v: unknown) => v,
+    }),
+    'bind',
+    'quiet',
+  );
+  pipe.send(serialize.describe({ type: 'P', name: '' }), 'describe-portal', 'relay');
+  pipe.send(serialize.execute({}), 'execute', 'relay');
+  pipe.send(SYNC, 'sync', 'internal');
+  pipe.flush();
+
+  let resolveFields!: (fields: readonly RowField[]) => void;
+  let rejectFields!: (error: unknown) => void;
+  const fields = new Promise<readonly RowField[]>((resolve, reject) => {
+    resolveFields = resolve;
+    rejectFields = reject;
+  });
+  fields.catch(() => {}); // the same error also ends `rows`, where callers see it
+
+  async function* rows(): AsyncGenerator<readonly TextRow[]> {
+    let batch: TextRow[] = [];
+    try {
+      for await (const frame of pipe.frames()) {
+        if (frame.type === B.rowDescription) resolveFields(decodeRowDescription(frame));
+        else if (frame.type === B.noData) resolveFields([]);
+        else if (frame.type === B.dataRow) {
+          batch.push(decodeDataRow(frame).map((v) => (v === null ? null : decoder.decode(v))));
+          if (batch.length >= BATCH) {
+            yield batch;
+            batch = [];
+          }
+        } else if (frame.type === B.errorResponse) {
+          const e = decodeNoticeFields(frame);
+          const error = new SessionError(
+            e.code,
+            `shard ${pipe.shard}: ${e.message}`,
+            e.hint ? { hint: e.hint } : {},
+          );
+          rejectFields(error);
+          throw error;
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      // Stopped early (LIMIT reached) or failed: read and drop the rest (after an error only the
+      // Sync's ReadyForQuery) so the pipe is ready for the next batch.
+      for await (const _ of pipe.frames());
+    }
+  }
+  return { shard: pipe.shard, fields, rows: rows() };
+}
