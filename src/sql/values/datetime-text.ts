@@ -27,7 +27,7 @@ export function date2j(year: number, month: number, day: number): number {
   const century = Math.trunc(y / 100);
   let julian = y * 365 - 32167;
   julian += Math.trunc(y / 4) - century + Math.trunc(century / 4);
-  julian += Math.trunc((7834 * m) / 1000) + day;
+  julian += Math.trunc((7834 * m) / 256) + day;
   return julian;
 }
 

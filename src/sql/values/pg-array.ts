@@ -68,7 +68,8 @@ export function parseArray(text: string, element: ElementCodec): PgArray {
     } else {
       const start = pos;
       while (pos < text.length && at() !== ',' && at() !== '}') pos++;
-      const raw = text.slice(start, pos).trim();
+      // array_in trims only ASCII blanks (array_isspace), not every Unicode space.
+      const raw = text.slice(start, pos).replace(/^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g, '');
       elements.push(raw.toUpperCase() === 'NULL' ? null : element.parse(raw));
       counts[depth - 1] = (counts[depth - 1] ?? 0) + 1;
     }
@@ -103,7 +104,7 @@ export function formatArray(value: PgArray, element: ElementCodec): string {
 }
 
 function quoteElement(text: string): string {
-  if (text === '' || text.toUpperCase() === 'NULL' || /[{}",\\\s]/.test(text)) {
+  if (text === '' || text.toUpperCase() === 'NULL' || /[{}",\\ \t\n\r\v\f]/.test(text)) {
     return `"${text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
   }
   return text;
