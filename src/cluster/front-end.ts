@@ -104,9 +104,9 @@ export async function startFrontEnd(cluster: Cluster, options: FrontEndOptions =
 function sessionPlanner(planner: Planner, cluster: Cluster): SessionPlanner {
   return {
     plan: (sql) => planner.plan(sql),
-    shardsFor: (plan, params) => {
+    shardsFor: (route, params) => {
       const resolved = resolveRoute(
-        plan.route,
+        route,
         cluster.catalog.current(),
         params,
         params.map((p) => p.typeOid),

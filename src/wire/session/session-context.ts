@@ -3,7 +3,7 @@
 import type { ShardConnector } from '../../backend/shard-connection.js';
 import type { Catalog } from '../../catalog/catalog.js';
 import type { KeyType } from '../../keyspace/key-type.js';
-import type { StatementPlan } from '../../router/route-plan.js';
+import type { Route, StatementPlan } from '../../router/route-plan.js';
 import type { Logger } from '../../util/logger.js';
 
 /** A Bind parameter as the session hands it to routing (never logged). */
@@ -20,10 +20,10 @@ export interface SessionPlanner {
   /** The plans of a query string (one per statement), cached by text. Throws SqlSyntaxError (42601). */
   plan(sql: string): readonly StatementPlan[];
   /**
-   * The shards a statement reaches for these parameters (one name for a single-shard statement).
+   * The shards a route reaches for these parameters (one name for a single-shard statement).
    * Throws a SwitchyardError for a key that cannot be placed (NULL, wrong type) or a refused route.
    */
-  shardsFor(plan: StatementPlan, params: readonly BindParam[]): readonly string[];
+  shardsFor(route: Route, params: readonly BindParam[]): readonly string[];
   /** `ALTER TABLE … ADD CONSTRAINT … CHECK (…)` restricting `table` on `shard` to the keys it owns. */
   rangeCheckSql(table: string, shard: string, keyTypes: readonly KeyType[]): string;
   /** The key type of a shard key column, from the type name the shard reports (format_type). */

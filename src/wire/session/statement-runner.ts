@@ -227,7 +227,7 @@ export class StatementRunner {
     }
     if (route.type === 'shard') return route.shard;
     if (route.type === 'any') return this.links.anyShard();
-    const shards = this.ctx.planner.shardsFor(plan, params);
+    const shards = this.ctx.planner.shardsFor(plan.route, params);
     if (shards.length !== 1) {
       throw new SessionError(
         SqlState.featureNotSupported,
