@@ -199,7 +199,9 @@ function runValueSuite(open: () => Promise<SqlOracle>): void {
           .map((r) => r[0] ?? '')
           .sort();
         const groups = new Map<string, number[]>();
-        parsed.forEach((v, i) => groups.set(key(v), [...(groups.get(key(v)) ?? []), i]));
+        parsed.forEach((v, i) => {
+          groups.set(key(v), [...(groups.get(key(v)) ?? []), i]);
+        });
         expect([...groups.values()].map((g) => g.join(',')).sort()).toEqual(server);
       }
     });
