@@ -15,6 +15,7 @@ export interface CompiledAggregation {
 }
 
 interface Group {
+  /** Group key values, then carried values (from the group's first row). */
   readonly keys: TextRow;
   readonly accumulators: AggregateAccumulator[];
   /** Per DISTINCT aggregate, the values already fed (a value may come from several shards). */
@@ -81,7 +82,7 @@ export function compileAggregation(
       const id = rowKey(keys, keyColumns, groupTypes, values);
       let group = groups.get(id);
       if (!group) {
-        group = newGroup(keys);
+        group = newGroup([...keys, ...stage.carried.map((i) => row[i] ?? null)]);
         groups.set(id, group);
       }
       stage.aggregates.forEach((aggregate, a) => {
@@ -101,7 +102,7 @@ export function compileAggregation(
       });
     }
     // Aggregates without GROUP BY answer one row even over no rows (count 0, sum NULL).
-    if (stage.implicitGroup && groups.size === 0) groups.set('', newGroup([]));
+    if (stage.implicitGroup && groups.size === 0) groups.set('', newGroup(stage.carried.map(() => null)));
     const out: TextRow[] = [];
     for (const group of groups.values()) {
       const groupRow = [...group.keys, ...group.accumulators.map((a) => a.result())];

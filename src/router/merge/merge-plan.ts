@@ -47,8 +47,8 @@ export interface MergeAggregate {
 }
 
 /**
- * A value computed after re-aggregation from the group row (group keys, then one column per
- * aggregate): a column of it, or an expression whose column references name group row columns
+ * A value computed after re-aggregation from the group row (group keys, carried columns, then one
+ * column per aggregate): a column of it, or an expression whose column references name group row columns
  * `__g0`, `__g1`, … (compiled by the expression compiler with those names in scope).
  */
 export type MergeExpr =
@@ -59,6 +59,11 @@ export type MergeExpr =
 export interface AggregateStage {
   /** Shard columns holding the group keys (first in the shard row, in GROUP BY order). */
   readonly groupKeys: readonly number[];
+  /**
+   * Shard columns the same for every row of a group (expressions of the group keys, such as a + 1
+   * when grouping by a): the merge keeps the first row's value. They follow the keys in the group row.
+   */
+  readonly carried: readonly number[];
   readonly aggregates: readonly MergeAggregate[];
   /** True when the query has aggregates but no GROUP BY: one row even for no input rows. */
   readonly implicitGroup: boolean;
