@@ -54,7 +54,9 @@ describe('ordered merge', () => {
         const all: TextRow[] = rows.map((r, i) => [r[0], r[1], String(i)]);
         const cmp = referenceCompare(keys);
         const shards: TextRow[][] = [[], [], [], []];
-        all.forEach((row, i) => shards[shardOf[i] ?? 0]?.push(row));
+        all.forEach((row, i) => {
+          shards[shardOf[i] ?? 0]?.push(row);
+        });
         const streams = shards.map((s) => trackedStream([...s].sort(cmp), batch));
         const plan: MergePlan = {
           hidden: 0,
@@ -71,7 +73,9 @@ describe('ordered merge', () => {
         // Ties may come in any order (as in PostgreSQL): positions must agree on the sort keys,
         // and a full read must return exactly the same rows.
         expect(merged).toHaveLength(expected.length);
-        merged.forEach((row, i) => expect(cmp(row, expected[i] as TextRow)).toBe(0));
+        merged.forEach((row, i) => {
+          expect(cmp(row, expected[i] as TextRow)).toBe(0);
+        });
         if (limit === undefined && offset === undefined) {
           expect(merged.map((r) => r[2]).sort()).toEqual(all.map((r) => r[2]).sort());
         }
