@@ -179,8 +179,3 @@ export function unjoinedTable(
     `join or correlate them on the shard key (${join})`,
   );
 }
-
-/** True when a call is an aggregate the merge cannot finish. */
-export function isUnmergeable(call: FuncCall): boolean {
-  return classifyCall(call).kind === 'unmergeable';
-}

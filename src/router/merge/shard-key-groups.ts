@@ -34,6 +34,6 @@ export function groupedByShardKey(
   }
   return analysis.root.entries.some((entry) => {
     const key = lookup.keyColumns(entry);
-    return key !== undefined && key.every((c) => grouped.has(lookup.columnId(entry, c)));
+    return key?.every((c) => grouped.has(lookup.columnId(entry, c))) ?? false;
   });
 }
