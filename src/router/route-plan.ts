@@ -2,6 +2,7 @@
 // immutable and cached by statement text; the parts that depend on parameter values ($n) are kept as
 // references and resolved per execution, so a prepared statement is planned once.
 import type { CopyPlan } from './copy-plan.js';
+import type { ScatterPlan } from './merge/merge-plan.js';
 
 /** Where a shard key value comes from: a constant in the SQL text, or parameter `$index` (1-based). */
 export type KeySource =
@@ -82,4 +83,9 @@ export interface StatementPlan {
   readonly copy?: CopyPlan;
   /** DEALLOCATE: the statement name, or null for DEALLOCATE ALL. */
   readonly deallocate?: { readonly name: string | null };
+  /**
+   * A SELECT answered across shards: the shard statement and how to merge its rows (planScatter).
+   * Not set by the planner yet; the session attaches it when it switches cross-shard reads on.
+   */
+  readonly scatter?: ScatterPlan;
 }

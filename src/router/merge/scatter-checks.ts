@@ -12,7 +12,7 @@ import { walkNodes } from '../../sql/walk-nodes.js';
 import { conditionEqualities, type KeyColumnLookup } from '../key-conditions.js';
 import { quoted, type RefusedRoute, refused } from '../refusals.js';
 import { placementOf, type TablePlacement } from '../table-placement.js';
-import { classifyCall, functionName } from './aggregate-calls.js';
+import { functionName } from './aggregate-calls.js';
 
 type Sharded = Extract<TablePlacement, { kind: 'sharded' }>;
 
