@@ -10,6 +10,7 @@ export type {
   MergeRuntime,
   MergeValues,
 } from './merge-ports.js';
+export { pgMergeExpressions, pgMergeRuntime } from './pg-merge-expressions.js';
 export { pgMergeValues } from './pg-merge-values.js';
 export { planScatter } from './plan-scatter.js';
 export type { ShardRowStream } from './shard-streams.js';
