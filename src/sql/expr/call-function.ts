@@ -94,7 +94,15 @@ function floatUnary(name: string, x: number): PgValue {
   return name === 'floor' ? Math.floor(x) : Math.ceil(x);
 }
 
-/** ASCII letters only: Switchyard's shards use collation C, whose lower()/upper() map only A–Z / a–z. */
+/**
+ * Case mapping one code point at a time, as the server does with a UTF-8 ctype (towupper /
+ * towlower): a character whose full Unicode mapping is several characters (ß → SS) stays unchanged.
+ */
 function changeCase(text: string, upper: boolean): string {
-  return text.replace(upper ? /[a-z]+/g : /[A-Z]+/g, (s) => (upper ? s.toUpperCase() : s.toLowerCase()));
+  let out = '';
+  for (const ch of text) {
+    const mapped = upper ? ch.toUpperCase() : ch.toLowerCase();
+    out += [...mapped].length === 1 ? mapped : ch;
+  }
+  return out;
 }

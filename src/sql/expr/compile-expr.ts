@@ -12,11 +12,23 @@ import { compileFunction } from './call-function.js';
 import { castValue, isTextLike, toText } from './cast-value.js';
 import { coerce, commonType, compareAs, comparisonType } from './compare-values.js';
 import { type CompiledExpr, type ExprScope, unsupportedExpr } from './compiled-expr.js';
-import { isNumericType, operatorType } from './numeric-tower.js';
+import { isIntegerType, isNumericType, operatorType } from './numeric-tower.js';
 import { typeNameOid } from './type-name.js';
 
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
+const AGGREGATES = new Set([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'bool_and',
+  'bool_or',
+  'every',
+  'string_agg',
+  'array_agg',
+]);
 
 const constant = (typeOid: number, value: PgValue): CompiledExpr => ({ typeOid, evaluate: () => value });
 
@@ -104,7 +116,14 @@ export function compileExpr(node: Node, scope: ExprScope): CompiledExpr {
     const call = node.FuncCall;
     const names = stringsOf(call.funcname);
     const name = names[names.length - 1] ?? '';
-    if (call.agg_star || call.over || call.agg_filter || call.agg_order || call.agg_distinct) {
+    if (
+      AGGREGATES.has(name) ||
+      call.agg_star ||
+      call.over ||
+      call.agg_filter ||
+      call.agg_order ||
+      call.agg_distinct
+    ) {
       throw unsupportedExpr(`the aggregate or window call ${name}(…) (the merge computes aggregates)`);
     }
     if (names.length > 1 && names[0] !== 'pg_catalog')
@@ -219,6 +238,10 @@ function compileAExpr(e: AExpr, c: (n: Node | undefined) => CompiledExpr): Compi
       if (!isNumericType(lt) || !isNumericType(rt))
         throw unsupportedExpr(`the operator ${op} on non-numbers`);
       const oid = operatorType(lt, rt);
+      // There is no % for float4 / float8: the server fails the statement when it plans it.
+      if (op === '%' && (oid === TypeOid.float4 || oid === TypeOid.float8)) {
+        throw unsupportedExpr('the % operator on floating-point values');
+      }
       return strict(oid, [coerce(left, oid), coerce(right, oid)], ([a, b]) =>
         applyArithmetic(op as ArithmeticOp, oid, a ?? null, b ?? null),
       );
@@ -252,11 +275,20 @@ function compileAExpr(e: AExpr, c: (n: Node | undefined) => CompiledExpr): Compi
       };
     }
     case 'AEXPR_NULLIF': {
+      // NULLIF returns the first argument of its implied =, i.e. after promotion to the operator's
+      // type (NULLIF(numeric, float4) is float8).
       const right = c(e.rexpr);
-      const test = comparison('=', left, right);
+      const oid = comparisonType(left.typeOid, right.typeOid);
+      const [l, r] = [coerce(left, oid), coerce(right, oid)];
+      const resultOid = equalityLeftType(left.typeOid, right.typeOid, oid);
+      const out = coerce(left, resultOid);
       return {
-        typeOid: left.typeOid === TypeOid.unknown ? TypeOid.text : left.typeOid,
-        evaluate: (row, p) => (test.evaluate(row, p) === true ? null : left.evaluate(row, p)),
+        typeOid: resultOid,
+        evaluate: (row, p) => {
+          const a = l.evaluate(row, p);
+          const b = r.evaluate(row, p);
+          return a !== null && b !== null && compareAs(oid, a, b) === 0 ? null : out.evaluate(row, p);
+        },
       };
     }
     case 'AEXPR_IN': {
@@ -277,6 +309,16 @@ function compileAExpr(e: AExpr, c: (n: Node | undefined) => CompiledExpr): Compi
     default:
       throw unsupportedExpr(`the ${kind.replace('AEXPR_', '').toLowerCase()} expression`);
   }
+}
+
+/**
+ * The left input type of the = operator the server picks: cross-type integer operators (int24eq,
+ * int48eq) and float48eq keep the left operand's own type; otherwise the comparison type.
+ */
+function equalityLeftType(left: number, right: number, comparisonOid: number): number {
+  if (isIntegerType(left) && isIntegerType(right)) return left;
+  if (left === TypeOid.float4 && isNumericType(right)) return left;
+  return comparisonOid;
 }
 
 function listItems(node: Node | undefined): Node[] {

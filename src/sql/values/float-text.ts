@@ -6,20 +6,74 @@ import { SwitchyardError } from '../../util/errors.js';
 /** Formats a float8 exactly as float8out does. */
 export function formatFloat8(value: number): string {
   if (!Number.isFinite(value) || Object.is(value, -0)) return specialText(value);
-  // toExponential() with no argument gives the shortest round-tripping digits, as Ryu does.
-  return layout(value.toExponential(), 15);
+  return layout(shortest(value, false), 15);
 }
 
 /** Formats a float4 (a value already rounded with Math.fround) exactly as float4out does. */
 export function formatFloat4(value: number): string {
   if (!Number.isFinite(value) || Object.is(value, -0)) return specialText(value);
-  // The shortest precision whose decimal reads back to the same float4; toPrecision gives the
-  // nearest decimal of that length, as Ryu's float path does.
-  for (let p = 1; p <= 9; p++) {
+  return layout(shortest(value, true), 6);
+}
+
+/**
+ * The shortest decimal (as `d.ddde±x`) that lies strictly between the value's rounding bounds, the
+ * nearest one among equally short. PostgreSQL's Ryu never accepts a decimal exactly halfway to a
+ * neighbour (JavaScript's Number#toString does when the mantissa is even), so such a candidate is
+ * skipped for a longer one.
+ */
+function shortest(value: number, single: boolean): string {
+  const fits = (text: string) => (single ? Math.fround(Number(text)) : Number(text)) === value;
+  for (let p = 1; p <= 17; p++) {
     const text = value.toExponential(p - 1);
-    if (Math.fround(Number(text)) === value) return layout(text, 6);
+    if (fits(text) && !isHalfway(text, value, single)) return text;
   }
-  return layout(value.toExponential(8), 6);
+  return value.toExponential(16);
+}
+
+/** True when the decimal `text` equals a midpoint between `value` and an adjacent float. */
+function isHalfway(text: string, value: number, single: boolean): boolean {
+  const m = /^-?(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!m) return false;
+  const frac = m[2] ?? '';
+  const digits = BigInt(`${m[1]}${frac}`);
+  const exp10 = Number(m[3]) - frac.length;
+  const view = new DataView(new ArrayBuffer(8));
+  let mant: bigint;
+  let exp2: number;
+  let minNormal: boolean;
+  if (single) {
+    view.setFloat32(0, Math.abs(value));
+    const bits = view.getUint32(0);
+    const e = bits >>> 23;
+    const f = BigInt(bits & 0x7fffff);
+    mant = e === 0 ? f : f + (1n << 23n);
+    exp2 = e === 0 ? -149 : e - 150;
+    minNormal = e > 1 && f === 0n;
+  } else {
+    view.setFloat64(0, Math.abs(value));
+    const bits = view.getBigUint64(0);
+    const e = Number(bits >> 52n);
+    const f = bits & ((1n << 52n) - 1n);
+    mant = e === 0 ? f : f + (1n << 52n);
+    exp2 = e === 0 ? -1074 : e - 1075;
+    minNormal = e > 1 && f === 0n;
+  }
+  const up = decimalEquals(digits, exp10, 2n * mant + 1n, exp2 - 1);
+  const down = minNormal
+    ? decimalEquals(digits, exp10, 4n * mant - 1n, exp2 - 2)
+    : decimalEquals(digits, exp10, 2n * mant - 1n, exp2 - 1);
+  return up || down;
+}
+
+/** digits × 10^exp10 = k × 2^exp2, exactly. */
+function decimalEquals(digits: bigint, exp10: number, k: bigint, exp2: number): boolean {
+  let left = digits;
+  let right = k;
+  if (exp10 >= 0) left *= 10n ** BigInt(exp10);
+  else right *= 10n ** BigInt(-exp10);
+  if (exp2 >= 0) right *= 1n << BigInt(exp2);
+  else left *= 1n << BigInt(-exp2);
+  return left === right;
 }
 
 /**
