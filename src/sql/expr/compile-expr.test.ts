@@ -4,6 +4,7 @@
 // compile time) are skipped, but the suite fails if that happens to most of them.
 import { PGlite } from '@electric-sql/pglite';
 import fc from 'fast-check';
+import type { Node } from 'libpg-query';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithPostgres } from '../../../test/harness/describe-postgres.js';
@@ -119,6 +120,15 @@ const exprArb = fc.letrec<{ num: string; bool: string; text: string }>((tie) => 
   ),
 }));
 
+/** The first target expression of `SELECT <sql>`, as the parser gives it. */
+function targetOf(sql: string): Node {
+  const ast = parseSql(`SELECT ${sql}`)[0]?.ast;
+  const target = ast && 'SelectStmt' in ast ? ast.SelectStmt.targetList?.[0] : undefined;
+  const val = target && 'ResTarget' in target ? target.ResTarget.val : undefined;
+  if (!val) throw new Error(`no target in ${sql}`);
+  return val;
+}
+
 type Outcome = { type: number; text: string | null } | { error: string | undefined };
 
 async function serverOutcome(db: SqlOracle, expr: string, row: Row): Promise<Outcome> {
@@ -153,12 +163,9 @@ function runExprSuite(open: () => Promise<SqlOracle>): void {
     let compared = 0;
     let refused = 0;
     for (const [expr, rows] of cases) {
-      const target = (
-        parseSql(`SELECT ${expr}`)[0]?.ast as { SelectStmt: { targetList: { ResTarget: { val: never } }[] } }
-      ).SelectStmt.targetList[0]?.ResTarget.val;
       let compiled: ReturnType<typeof compileExpr>;
       try {
-        compiled = compileExpr(target as never, scope);
+        compiled = compileExpr(targetOf(expr), scope);
       } catch (error) {
         expect(sqlState(error), `${expr}: ${String(error)}`).toBe('0A000');
         refused++;
@@ -184,15 +191,7 @@ function runExprSuite(open: () => Promise<SqlOracle>): void {
   });
 
   it('refuses what it does not evaluate with 0A000 naming the construct', () => {
-    const compile = (sql: string) =>
-      compileExpr(
-        (
-          parseSql(`SELECT ${sql}`)[0]?.ast as never as {
-            SelectStmt: { targetList: { ResTarget: { val: never } }[] };
-          }
-        ).SelectStmt.targetList[0]?.ResTarget.val as never,
-        scope,
-      );
+    const compile = (sql: string) => compileExpr(targetOf(sql), scope);
     expect(() => compile('now()')).toThrow(
       expect.objectContaining({ code: '0A000', message: expect.stringContaining('now') }),
     );
