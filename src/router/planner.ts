@@ -2,8 +2,10 @@
 // plans by text so the hot path of a repeated query is one Map lookup. Plans depend on the catalog,
 // so the cache is emptied whenever the catalog's version changes.
 import type { Catalog } from '../catalog/catalog.js';
+import { deepFreeze } from '../catalog/deep-freeze.js';
 import { LruCache } from '../keyspace/lru-cache.js';
 import { type ParsedStatement, parseSql } from '../sql/parse-sql.js';
+import { planScatter } from './merge/plan-scatter.js';
 import { emptyPlan, planStatement } from './plan-statement.js';
 import type { StatementPlan } from './route-plan.js';
 
@@ -13,6 +15,34 @@ export interface PlannerOptions {
   readonly cacheSize?: number;
   /** The parser; tests pass a counting wrapper of `parseSql`. */
   readonly parse?: (sql: string) => readonly ParsedStatement[];
+  /**
+   * Plan cross-shard reads as scatter-gathers (default true). False gives the single-shard planner
+   * alone, whose decisions the scatter planner builds on (its tests use it).
+   */
+  readonly scatter?: boolean;
+}
+
+/**
+ * A read the single-shard planner cannot pin to one shard becomes a scatter-gather when the merge can
+ * answer it exactly (router/merge): a SELECT that reads every shard gets route `scatter`; one whose
+ * keys (an IN list, an OR) may reach several shards keeps its `shard-key` route and carries the
+ * scatter plan for when they do. What the merge cannot answer keeps a refusal saying why.
+ */
+export function withScatter(
+  statement: ParsedStatement,
+  plan: StatementPlan,
+  catalog: Catalog,
+): StatementPlan {
+  if (plan.kind !== 'select' || plan.writes) return plan;
+  const route = plan.route;
+  // crossShardRead and the loose-table refusal of query-route both say "reads every shard".
+  const everyShard =
+    route.type === 'refused' && route.code === '0A000' && route.message.includes('reads every shard');
+  const severalKeys = route.type === 'shard-key' && route.keys.length > 1;
+  if (!everyShard && !severalKeys) return plan;
+  const scatter = planScatter(statement, catalog);
+  if (!('merge' in scatter)) return everyShard ? deepFreeze({ ...plan, route: scatter }) : plan;
+  return deepFreeze(everyShard ? { ...plan, route: { type: 'scatter' }, scatter } : { ...plan, scatter });
 }
 
 /**
@@ -28,6 +58,7 @@ export class Planner {
   private readonly cache: LruCache<string, readonly StatementPlan[]>;
   private readonly parse: (sql: string) => readonly ParsedStatement[];
   private version: number | undefined;
+  private readonly scatter: boolean;
 
   constructor(
     private readonly catalog: () => Catalog,
@@ -35,6 +66,7 @@ export class Planner {
   ) {
     this.cache = new LruCache(options.cacheSize ?? 10_000);
     this.parse = options.parse ?? parseSql;
+    this.scatter = options.scatter ?? true;
   }
 
   /**
@@ -53,7 +85,12 @@ export class Planner {
     if (cached) return cached;
     const statements = this.parse(sql);
     const plans = Object.freeze(
-      statements.length === 0 ? [emptyPlan(sql)] : statements.map((s) => planStatement(s, catalog)),
+      statements.length === 0
+        ? [emptyPlan(sql)]
+        : statements.map((s) => {
+            const plan = planStatement(s, catalog);
+            return this.scatter ? withScatter(s, plan, catalog) : plan;
+          }),
     );
     this.cache.set(sql, plans);
     return plans;

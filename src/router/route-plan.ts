@@ -49,6 +49,11 @@ export type Route =
   | { readonly type: 'shard'; readonly shard: string }
   /** Any shard gives the same answer (no table, catalog queries, reference tables only): prefer one the session holds. */
   | { readonly type: 'any' }
+  /**
+   * A read of several shards whose rows are merged (the plan's `scatter` says how): the SELECT
+   * reads every shard, or the shards its keys resolve to.
+   */
+  | { readonly type: 'scatter' }
   /** Every active shard, e.g. DDL of sharded and reference tables, COPY ... TO STDOUT of a sharded table. */
   | { readonly type: 'all' }
   /** Transaction control, handled by the session. */

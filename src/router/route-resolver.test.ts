@@ -34,7 +34,8 @@ const tables = {
   countries: referenceTable(),
 };
 const catalog: Catalog = testCatalog(3, tables);
-const planner = new Planner(() => catalog);
+// The single-shard planner alone: what it refuses is what scatter-gather then considers.
+const planner = new Planner(() => catalog, { scatter: false });
 const hashUsers = new HashRangeResolver(hasherFor('postgres'), ['int8'], ShardMap.fromShards(catalog.shards));
 const nameOf = (id: number) => catalog.shards.find((s) => s.id === id)?.name;
 

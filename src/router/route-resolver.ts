@@ -74,6 +74,8 @@ export class RouteResolver {
         return { type: 'shards', shards: [route.shard] };
       case 'all':
         return { type: 'shards', shards: this.liveShards };
+      case 'scatter':
+        throw new TypeError("a scatter route is resolved through its scatter plan's own route");
       case 'refused':
         throw refusalError(route);
       case 'transaction':

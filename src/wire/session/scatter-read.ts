@@ -62,16 +62,25 @@ export async function runScatter(
       : ctx.planner.shardsFor(scatter.route, params);
   const pipes = await Promise.all(shards.map((shard) => links.pipeFor(shard, false)));
   const reads = pipes.map((pipe) => shardRows(pipe, scatter.sql, params));
-  const fields = await reads[0]!.fields;
-  const merge = createMerge(
-    scatter.merge,
-    {
-      fields: fields.map((f) => ({ name: f.name, typeOid: f.typeOid })),
-      params: params.map((p) => (p.value === null ? null : p.format === 0 ? decoder.decode(p.value) : null)),
-      paramTypes: params.map((p) => p.typeOid),
-    },
-    runtime,
-  );
+  let merge: ReturnType<typeof createMerge>;
+  try {
+    const fields = await reads[0]!.fields;
+    merge = createMerge(
+      scatter.merge,
+      {
+        fields: fields.map((f) => ({ name: f.name, typeOid: f.typeOid })),
+        params: params.map((p) =>
+          p.value === null ? null : p.format === 0 ? decoder.decode(p.value) : null,
+        ),
+        paramTypes: params.map((p) => p.typeOid),
+      },
+      runtime,
+    );
+  } catch (error) {
+    // Nothing was merged: every shard's answers still have to be read off its connection.
+    await Promise.allSettled(reads.map((r) => r.close()));
+    throw error;
+  }
   if (options.describe) out.push(mergedRowDescription(merge.columns));
   let count = 0;
   for await (const batch of merge.rows(reads.map((r) => r.rows))) {

@@ -3,6 +3,8 @@
 // as the client sent them and the shard's answers relayed as they come (StatementRunner); Switchyard
 // answers itself only what no single shard can (BEGIN, a Parse whose shard depends on its parameters,
 // DDL run on every shard).
+import type { Frame } from '../../protocol/message-framer.js';
+import type { ScatterPlan } from '../../router/merge/merge-plan.js';
 import type { StatementPlan } from '../../router/route-plan.js';
 import { SqlState } from '../../util/errors.js';
 import {
@@ -31,7 +33,7 @@ import type { BindParam, SessionContext } from './session-context.js';
 import { errorResponseFor, SessionError } from './session-error.js';
 import { SessionOutput } from './session-output.js';
 import { ShardLinks } from './shard-links.js';
-import type { ShardPipe } from './shard-pipe.js';
+import { B, type ShardPipe } from './shard-pipe.js';
 import { forwardable, StatementRunner } from './statement-runner.js';
 
 /** A statement the client prepared (Parse), as the session keeps it. */
@@ -48,7 +50,15 @@ interface PreparedStatement {
 /** A bound statement: forwarded to a shard, or run by the session itself at Execute. */
 type Portal =
   | { readonly kind: 'shard'; readonly pipe: ShardPipe }
-  | { readonly kind: 'local'; readonly plan: StatementPlan | undefined };
+  | { readonly kind: 'local'; readonly plan: StatementPlan | undefined }
+  /** A cross-shard read, run at Execute with the Bind's parameters. */
+  | {
+      readonly kind: 'scatter';
+      readonly scatter: ScatterPlan;
+      readonly statement: PreparedStatement;
+      readonly params: readonly BindParam[];
+      readonly resultFormats: readonly number[];
+    };
 
 /** The protocol state machine of one client connection. */
 export class Session implements SessionHandler {
@@ -199,11 +209,25 @@ export class Session implements SessionHandler {
     }
     this.#runner.checkNotAborted(plan);
     const params: BindParam[] = message.parameters.map((value, i) => ({
-      value,
+      // Copied: a cross-shard read uses them at Execute, after this batch of messages.
+      value: value === null ? null : value.slice(),
       format: formatOf(message.parameterFormats, i),
       typeOid: statement.parameterTypes[i] ?? 0,
     }));
-    const pipe = await this.#runner.pipeFor(this.#runner.shardOf(plan, params), plan.writes);
+    const where = this.#runner.target(plan, params);
+    if (where.kind === 'scatter') {
+      const resultFormats = [...message.resultFormats];
+      this.#portals.set(message.portal, {
+        kind: 'scatter',
+        scatter: where.scatter,
+        statement,
+        params,
+        resultFormats,
+      });
+      await this.#runner.local(encodeBindComplete());
+      return;
+    }
+    const pipe = await this.#runner.pipeFor(where.shard, plan.writes);
     this.#ensurePrepared(pipe, statement);
     pipe.send(rebindStatement(message.raw, statement.internal), 'bind');
     this.#portals.set(message.portal, { kind: 'shard', pipe });
@@ -214,6 +238,7 @@ export class Session implements SessionHandler {
       const portal = this.#portals.get(message.name);
       if (!portal) throw new SessionError('34000', `portal "${message.name}" does not exist`);
       if (portal.kind === 'shard') portal.pipe.send(message.raw.slice(), 'describe-portal');
+      else if (portal.kind === 'scatter') await this.#describeScatter(portal.statement);
       else await this.#runner.local(encodeNoData());
       return;
     }
@@ -226,11 +251,40 @@ export class Session implements SessionHandler {
     pipe.send(describeStatementMessage(statement.internal), 'describe-statement');
   }
 
+  /**
+   * Describe of a cross-shard read's portal: its rows have the columns the client's statement has on
+   * any one shard (the merge returns exactly those), so one shard describes it.
+   */
+  async #describeScatter(statement: PreparedStatement): Promise<void> {
+    const pipe = await this.#runner.pipeFor(this.#links.anyShard(), false);
+    this.#ensurePrepared(pipe, statement);
+    const frames: Frame[] = [];
+    pipe.send(describeStatementMessage(statement.internal), 'describe-statement', 'internal', {
+      collect: frames,
+    });
+    await this.#runner.settle(true);
+    const rows = frames.find((f) => f.type === B.rowDescription || f.type === B.noData);
+    if (rows) await this.#runner.local(rows.raw);
+  }
+
   async #execute(message: Execute): Promise<void> {
     const portal = this.#portals.get(message.portal);
     if (!portal) throw new SessionError('34000', `portal "${message.portal}" does not exist`);
     if (portal.kind === 'shard') {
       portal.pipe.send(message.raw.slice(), 'execute');
+      return;
+    }
+    if (portal.kind === 'scatter') {
+      if (message.maxRows > 0) {
+        throw new SessionError(
+          SqlState.featureNotSupported,
+          'row limits on Execute (cursors) over a cross-shard read are not supported yet',
+        );
+      }
+      await this.#runner.scatter(portal.scatter, portal.params, {
+        describe: false,
+        resultFormats: portal.resultFormats,
+      });
       return;
     }
     if (!portal.plan) {

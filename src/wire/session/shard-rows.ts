@@ -2,6 +2,7 @@
 // (results always in text, which the merge reads), and its rows pulled in batches as the merge asks,
 // so a large result never sits whole in memory.
 import { serialize } from 'pg-protocol';
+import type { Frame } from '../../protocol/message-framer.js';
 import { decodeDataRow, decodeNoticeFields, decodeRowDescription, type RowField } from '../codec/index.js';
 import { SYNC } from './frontend-messages.js';
 import type { BindParam } from './session-context.js';
@@ -18,6 +19,8 @@ export interface ShardRows {
   readonly fields: Promise<readonly RowField[]>;
   /** Batches of rows, in the shard's order. Throws a SessionError naming the shard if it fails. */
   readonly rows: AsyncIterable<readonly TextRow[]>;
+  /** Reads and drops whatever the shard still sends for this statement (when `rows` is not read). */
+  close(): Promise<void>;
 }
 
 const decoder = new TextDecoder();
@@ -45,43 +48,54 @@ export function shardRows(pipe: ShardPipe, sql: string, params: readonly BindPar
   pipe.send(SYNC, 'sync', 'internal');
   pipe.flush();
 
-  let resolveFields!: (fields: readonly RowField[]) => void;
-  let rejectFields!: (error: unknown) => void;
-  const fields = new Promise<readonly RowField[]>((resolve, reject) => {
-    resolveFields = resolve;
-    rejectFields = reject;
-  });
+  // One reader of the pipe's frames, shared by `fields` (reads up to the RowDescription) and `rows`.
+  const frames = pipe.frames();
+  let drained = false;
+  const failure = (frame: Frame): SessionError => {
+    const e = decodeNoticeFields(frame);
+    return new SessionError(e.code, `shard ${pipe.shard}: ${e.message}`, e.hint ? { hint: e.hint } : {});
+  };
+  const drainRest = async (): Promise<void> => {
+    if (drained) return;
+    drained = true;
+    for (let r = await frames.next(); !r.done; r = await frames.next());
+  };
+  const fields = (async (): Promise<readonly RowField[]> => {
+    for (let r = await frames.next(); !r.done; r = await frames.next()) {
+      if (r.value.type === B.rowDescription) return decodeRowDescription(r.value);
+      if (r.value.type === B.noData) return [];
+      if (r.value.type === B.errorResponse) {
+        const error = failure(r.value);
+        await drainRest();
+        throw error;
+      }
+    }
+    return [];
+  })();
   fields.catch(() => {}); // the same error also ends `rows`, where callers see it
 
   async function* rows(): AsyncGenerator<readonly TextRow[]> {
-    let batch: TextRow[] = [];
     try {
-      for await (const frame of pipe.frames()) {
-        if (frame.type === B.rowDescription) resolveFields(decodeRowDescription(frame));
-        else if (frame.type === B.noData) resolveFields([]);
-        else if (frame.type === B.dataRow) {
+      await fields;
+      let batch: TextRow[] = [];
+      for (let r = await frames.next(); !r.done; r = await frames.next()) {
+        const frame = r.value;
+        if (frame.type === B.dataRow) {
           batch.push(decodeDataRow(frame).map((v) => (v === null ? null : decoder.decode(v))));
           if (batch.length >= BATCH) {
             yield batch;
             batch = [];
           }
         } else if (frame.type === B.errorResponse) {
-          const e = decodeNoticeFields(frame);
-          const error = new SessionError(
-            e.code,
-            `shard ${pipe.shard}: ${e.message}`,
-            e.hint ? { hint: e.hint } : {},
-          );
-          rejectFields(error);
-          throw error;
+          throw failure(frame);
         }
       }
       if (batch.length > 0) yield batch;
     } finally {
       // Stopped early (LIMIT reached) or failed: read and drop the rest (after an error only the
-      // Sync's ReadyForQuery) so the pipe is ready for the next batch.
-      for await (const _ of pipe.frames());
+      // Sync's ReadyForQuery) so the pipe is ready for the next statement.
+      await drainRest();
     }
   }
-  return { shard: pipe.shard, fields, rows: rows() };
+  return { shard: pipe.shard, fields, rows: rows(), close: drainRest };
 }

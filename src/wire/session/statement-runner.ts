@@ -1,6 +1,8 @@
 // Runs whole statements for a session — a simple-protocol query string, or an extended-protocol
 // portal the session answers itself — and owns the bookkeeping of forwarding: which shard pipe owes
 // answers in the current batch, relaying them in order, and what an error means for the batch.
+import type { ScatterPlan } from '../../router/merge/merge-plan.js';
+import { pgMergeRuntime } from '../../router/merge/pg-merge-expressions.js';
 import type { StatementPlan } from '../../router/route-plan.js';
 import { SqlState } from '../../util/errors.js';
 import { encodeCommandComplete, encodeEmptyQueryResponse, encodeNoticeResponse } from '../codec/index.js';
@@ -8,6 +10,7 @@ import { copyOutOfAllShards, runOnAllShards } from './all-shards.js';
 import { CopyIn, type CopyInProgress } from './copy-in.js';
 import { FLUSH, queryMessage } from './frontend-messages.js';
 import { errorMessageOf, runInternal } from './internal-query.js';
+import { runScatter } from './scatter-read.js';
 import type { BindParam, SessionContext } from './session-context.js';
 import { errorResponseFor, SessionError } from './session-error.js';
 import type { SessionOutput } from './session-output.js';
@@ -25,6 +28,11 @@ export const forwardable: ReadonlySet<string> = new Set([
   'utility',
   'copy-out',
 ]);
+
+/** Where one execution of a statement goes: one shard, or a scatter-gather over several. */
+export type Target =
+  | { readonly kind: 'shard'; readonly shard: string }
+  | { readonly kind: 'scatter'; readonly scatter: ScatterPlan };
 
 /** A shard's error already went to the client: stop the query string without another error. */
 class AlreadyReported extends Error {}
@@ -68,9 +76,10 @@ export class StatementRunner {
     let target: string | undefined;
     for (const plan of plans) {
       if (!forwardable.has(plan.kind) || plan.route.type === 'all') return false;
-      const shard = this.shardOf(plan, []);
-      if (target !== undefined && shard !== target) return false;
-      target = shard;
+      const where = this.target(plan, []);
+      if (where.kind === 'scatter') return false;
+      if (target !== undefined && where.shard !== target) return false;
+      target = where.shard;
     }
     if (this.links.transaction?.status === 'E') return false;
     const pipe = await this.pipeFor(
@@ -164,7 +173,12 @@ export class StatementRunner {
       else await runOnAllShards(this.ctx, this.links, plan, push);
       return;
     }
-    const pipe = await this.pipeFor(this.shardOf(plan, []), plan.writes);
+    const where = this.target(plan, []);
+    if (where.kind === 'scatter') {
+      await this.scatter(where.scatter, [], { describe: true, resultFormats: [] });
+      return;
+    }
+    const pipe = await this.pipeFor(where.shard, plan.writes);
     await this.#relayQuery(pipe, plan.sql);
     if (
       route.type === 'shard' &&
@@ -217,6 +231,35 @@ export class StatementRunner {
     if (transactionScoped) return;
     if (/^\s*(reset\s+all|discard\s+all)\b/i.test(sql)) this.links.settings.length = 0;
     else if (!discards) this.links.settings.push(sql);
+  }
+
+  /** Where a statement goes with these parameters: one shard, or a scatter over several. */
+  target(plan: StatementPlan, params: readonly BindParam[]): Target {
+    if (plan.route.type === 'scatter' && plan.scatter) return { kind: 'scatter', scatter: plan.scatter };
+    if (plan.scatter && plan.route.type === 'shard-key') {
+      const shards = this.ctx.planner.shardsFor(plan.route, params);
+      if (shards.length > 1) return { kind: 'scatter', scatter: plan.scatter };
+      if (shards.length === 1) return { kind: 'shard', shard: shards[0]! };
+    }
+    return { kind: 'shard', shard: this.shardOf(plan, params) };
+  }
+
+  /** Runs a cross-shard read after everything queued before it was answered. */
+  async scatter(
+    plan: ScatterPlan,
+    params: readonly BindParam[],
+    options: { readonly describe: boolean; readonly resultFormats: readonly number[] },
+  ): Promise<void> {
+    await this.settle(true);
+    this.#current = undefined;
+    try {
+      await runScatter(this.ctx, this.links, pgMergeRuntime, plan, params, this.out, options);
+    } catch (error) {
+      // The shards' pipes were read to the end of their answers by the row streams.
+      this.noteError();
+      this.skipping = true;
+      throw error;
+    }
   }
 
   /** The one shard a statement goes to, or an error saying why it cannot run on one shard. */
