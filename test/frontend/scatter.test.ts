@@ -4,10 +4,12 @@
 // otherwise; same column names and types. (The full differential suite of the cross-shard issue
 // grows from here.)
 import { PGlite } from '@electric-sql/pglite';
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleSchemaSql } from '../../src/cluster/sample-data.js';
-import { type Switchyard, startSwitchyard } from './switchyard-harness.js';
+import { describeWithPostgres } from '../harness/describe-postgres.js';
+import { type PgServer, startPostgres } from '../harness/postgres-server.js';
+import { type ShardPlacement, type Switchyard, startSwitchyard } from './switchyard-harness.js';
 
 const raw = { getTypeParser: () => (value: string) => value };
 /** PGlite parsers keeping every built-in type's value as the server's text (as `raw` does for pg). */
@@ -71,15 +73,56 @@ const cases: Case[] = [
   { sql: 'SELECT count(*) FROM tasks WHERE tenant_id = ANY($1::bigint[])', params: [[3, 4, 5, 700]] },
 ];
 
-describe('cross-shard reads equal one unsharded database (embedded shards, sample data)', () => {
+/** The unsharded database the answers are compared with. */
+interface Oracle {
+  query(
+    sql: string,
+    params: readonly unknown[],
+  ): Promise<{ fields: [string, number][]; rows: (string | null)[][] }>;
+  close(): Promise<void>;
+}
+
+async function pgliteOracle(): Promise<Oracle> {
+  const db = await PGlite.create();
+  await db.exec(sampleSchemaSql(undefined, undefined));
+  return {
+    query: async (sql, params) => {
+      const r = await db.query<unknown[]>(sql, [...params], { rowMode: 'array', parsers: textParsers });
+      return {
+        fields: r.fields.map((f) => [f.name, f.dataTypeID]),
+        rows: r.rows.map((row) => row.map((v) => (v === null ? null : String(v)))),
+      };
+    },
+    close: () => db.close(),
+  };
+}
+
+async function postgresOracle(server: PgServer): Promise<Oracle> {
+  const admin = new pg.Client(server.url());
+  await admin.connect();
+  await admin.query('CREATE DATABASE scatter_oracle');
+  await admin.end();
+  const db = new pg.Client(server.url('scatter_oracle'));
+  await db.connect();
+  await db.query(sampleSchemaSql(undefined, undefined));
+  return {
+    query: async (sql, params) => {
+      const r = await db.query({ text: sql, values: [...params], rowMode: 'array', types: raw });
+      return { fields: r.fields.map((f) => [f.name, f.dataTypeID]), rows: r.rows };
+    },
+    close: () => db.end(),
+  };
+}
+
+/** The differential cases for shards placed by `placement()`, against `oracle()`. */
+function scatterSuite(placement: () => ShardPlacement, makeOracle: () => Promise<Oracle>): void {
   let sy: Switchyard;
   let client: pg.Client;
-  let oracle: PGlite;
+  let oracle: Oracle;
   beforeAll(async () => {
-    sy = await startSwitchyard({ kind: 'embedded', shards: 4 }, { sample: true });
+    sy = await startSwitchyard(placement(), { sample: true });
     client = await sy.client();
-    oracle = await PGlite.create();
-    await oracle.exec(sampleSchemaSql(undefined, undefined));
+    oracle = await makeOracle();
   });
   afterAll(async () => {
     await sy?.stop();
@@ -93,16 +136,10 @@ describe('cross-shard reads equal one unsharded database (embedded shards, sampl
       rowMode: 'array',
       types: raw,
     });
-    const theirs = await oracle.query<unknown[]>(sql, params ? [...params] : [], {
-      rowMode: 'array',
-      parsers: textParsers,
-    });
-    expect(mine.fields.map((f) => [f.name, f.dataTypeID])).toEqual(
-      theirs.fields.map((f) => [f.name, f.dataTypeID]),
-    );
-    const expected = theirs.rows.map((r) => r.map((v) => (v === null ? null : String(v))));
-    if (ordered) expect(mine.rows).toEqual(expected);
-    else expect([...mine.rows].sort()).toEqual([...expected].sort());
+    const theirs = await oracle.query(sql, params ?? []);
+    expect(mine.fields.map((f) => [f.name, f.dataTypeID])).toEqual(theirs.fields);
+    if (ordered) expect(mine.rows).toEqual(theirs.rows);
+    else expect([...mine.rows].sort()).toEqual([...theirs.rows].sort());
   });
 
   it('refuses what the merge cannot answer exactly, saying what would work', async () => {
@@ -113,4 +150,23 @@ describe('cross-shard reads equal one unsharded database (embedded shards, sampl
       code: '0A000',
     });
   });
+}
+
+describe('cross-shard reads equal one unsharded database (embedded shards, sample data)', () => {
+  scatterSuite(() => ({ kind: 'embedded', shards: 4 }), pgliteOracle);
 });
+
+describeWithPostgres(
+  'cross-shard reads equal one unsharded database (PostgreSQL shards, sample data)',
+  () => {
+    let server: PgServer;
+    beforeAll(async () => {
+      server = await startPostgres();
+    });
+    afterAll(() => server?.stop());
+    scatterSuite(
+      () => ({ kind: 'postgres', server, shards: 4 }),
+      () => postgresOracle(server),
+    );
+  },
+);
