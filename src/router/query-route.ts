@@ -91,7 +91,7 @@ export function routeQuery(analysis: QueryAnalysis, catalog: Catalog): Route {
       `co-locate the tables (colocateWith in the catalog) and join them on the shard key, or make one of them a reference table`,
     );
   }
-  const lookup = keyLookup(placements);
+  const lookup = keyLookup((entry) => placements.get(entry));
   const restricted = restrictEntries(analysis, sharded, lookup, fixed);
   const loose = sharded.find((e) => restricted.get(e) === undefined);
   if (loose) return looseRefusal(loose, sharded, restricted, placements);
@@ -100,10 +100,14 @@ export function routeQuery(analysis: QueryAnalysis, catalog: Catalog): Route {
   return { type: 'shard-key', table, keys: uniqueTuples(sharded.flatMap((e) => restricted.get(e) ?? [])) };
 }
 
-function keyLookup(placements: ReadonlyMap<TableEntry, TablePlacement>): KeyColumnLookup {
+/**
+ * Looks up the shard key columns and types of a query's table entries, given where each entry's
+ * table is placed (the single-shard planner's map, or the catalog for scatter plans).
+ */
+export function keyLookup(placementOf: (entry: TableEntry) => TablePlacement | undefined): KeyColumnLookup {
   const ids = new Map<TableEntry, number>();
   const rule = (entry: TableEntry) => {
-    const placement = placements.get(entry);
+    const placement = placementOf(entry);
     return placement?.kind === 'sharded' ? placement.rule : undefined;
   };
   return {

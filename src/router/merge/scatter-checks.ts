@@ -4,12 +4,12 @@
 // shard key). Each refusal says what would make the statement work.
 import type { FuncCall, Node, SelectStmt } from 'libpg-query';
 import type { Catalog } from '../../catalog/catalog.js';
-import type { KeyType } from '../../keyspace/key-type.js';
 import { stringsOf } from '../../sql/ast-nodes.js';
 import { functionEffect } from '../../sql/catalog-relations.js';
 import type { QueryAnalysis, TableEntry } from '../../sql/query-scope.js';
 import { walkNodes } from '../../sql/walk-nodes.js';
 import { conditionEqualities, type KeyColumnLookup } from '../key-conditions.js';
+import { keyLookup } from '../query-route.js';
 import { quoted, type RefusedRoute, refused } from '../refusals.js';
 import { placementOf, type TablePlacement } from '../table-placement.js';
 import { functionName } from './aggregate-calls.js';
@@ -109,28 +109,9 @@ export function unmergeableAggregate(name: string): RefusedRoute {
   );
 }
 
-/** Looks up shard key columns of the analysis's sharded entries. */
+/** Looks up shard key columns of the analysis's sharded entries, placed by the catalog. */
 export function keyColumnLookup(catalog: Catalog): KeyColumnLookup {
-  const ids = new Map<TableEntry, number>();
-  const rule = (entry: TableEntry) => {
-    const placement = placementOf(catalog, entry);
-    return placement.kind === 'sharded' ? placement.rule : undefined;
-  };
-  return {
-    keyColumns: (entry) => rule(entry)?.shardKey,
-    keyType: (entry, column): KeyType | undefined => {
-      const r = rule(entry);
-      return r?.keyTypes?.[r.shardKey.indexOf(column)];
-    },
-    columnId: (entry, column) => {
-      let id = ids.get(entry);
-      if (id === undefined) {
-        id = ids.size;
-        ids.set(entry, id);
-      }
-      return `${id}.${column}`;
-    },
-  };
+  return keyLookup((entry) => placementOf(catalog, entry));
 }
 
 /**
