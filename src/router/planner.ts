@@ -5,6 +5,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { deepFreeze } from '../catalog/deep-freeze.js';
 import { LruCache } from '../keyspace/lru-cache.js';
 import { type ParsedStatement, parseSql } from '../sql/parse-sql.js';
+import { nodeBody } from '../sql/ast-nodes.js';
 import { planScatter } from './merge/plan-scatter.js';
 import { emptyPlan, planStatement } from './plan-statement.js';
 import type { StatementPlan } from './route-plan.js';
@@ -40,7 +41,9 @@ export function withScatter(
     route.type === 'refused' && route.code === '0A000' && route.message.includes('reads every shard');
   const severalKeys = route.type === 'shard-key' && route.keys.length > 1;
   if (!everyShard && !severalKeys) return plan;
-  const scatter = planScatter(statement, catalog);
+  // EXPLAIN of a cross-shard read plans the scatter of the statement it explains.
+  const explained = plan.explain ? nodeBody(statement.ast, 'ExplainStmt')?.query : undefined;
+  const scatter = planScatter(explained ?? statement, catalog);
   if (!('merge' in scatter)) return everyShard ? deepFreeze({ ...plan, route: scatter }) : plan;
   return deepFreeze(everyShard ? { ...plan, route: { type: 'scatter' }, scatter } : { ...plan, scatter });
 }

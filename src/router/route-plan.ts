@@ -86,6 +86,8 @@ export interface StatementPlan {
   readonly ddl?: DdlFollowUp;
   /** COPY … FROM STDIN / TO STDOUT: the format, and for a sharded table where the key sits in each row. */
   readonly copy?: CopyPlan;
+  /** EXPLAIN [ANALYZE] of the statement whose route this plan carries. */
+  readonly explain?: { readonly analyze: boolean };
   /** DEALLOCATE: the statement name, or null for DEALLOCATE ALL. */
   readonly deallocate?: { readonly name: string | null };
   /**

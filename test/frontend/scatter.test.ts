@@ -142,6 +142,23 @@ function scatterSuite(placement: () => ShardPlacement, makeOracle: () => Promise
     else expect([...mine.rows].sort()).toEqual([...theirs.rows].sort());
   });
 
+  it("EXPLAIN shows the route, the SQL each shard runs, the merge steps and each shard's plan", async () => {
+    const text = async (sql: string) =>
+      (await client.query(sql)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']);
+    const scatter = await text('EXPLAIN SELECT status, count(*) FROM tasks GROUP BY status ORDER BY status');
+    expect(scatter[0]).toBe('Switchyard: scatter-gather over 4 shard(s): s0, s1, s2, s3');
+    expect(scatter).toContain('  merge: re-aggregate: group by 1 key(s); count');
+    expect(scatter.some((l) => l.startsWith('  shard SQL: SELECT'))).toBe(true);
+    for (const shard of ['s0', 's1', 's2', 's3']) expect(scatter).toContain(`  shard ${shard}:`);
+    expect(scatter.some((l) => /^ {4}.*Aggregate/.test(l))).toBe(true);
+    const analyzed = await text('EXPLAIN ANALYZE SELECT count(*) FROM tasks');
+    expect(analyzed.filter((l) => /^ {2}shard s\d \(answered in [\d.]+ ms\):$/.test(l)).length).toBe(4);
+    expect(analyzed.some((l) => l.includes('actual time'))).toBe(true);
+    const single = await text('EXPLAIN SELECT * FROM tenants WHERE id = 42');
+    expect(single[0]).toMatch(/^Switchyard: one shard \(s\d\)$/);
+    expect(single.some((l) => l.includes('Scan'))).toBe(true);
+  });
+
   it('refuses what the merge cannot answer exactly, saying what would work', async () => {
     await expect(client.query("SELECT string_agg(name, ',') FROM tenants")).rejects.toMatchObject({
       code: '0A000',

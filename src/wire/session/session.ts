@@ -194,7 +194,8 @@ export class Session implements SessionHandler {
       !plan ||
       !forwardable.has(plan.kind) ||
       plan.route.type === 'all' ||
-      plan.route.type === 'transaction'
+      plan.route.type === 'transaction' ||
+      plan.explain
     ) {
       if (plan?.route.type === 'refused') {
         throw new SessionError(

@@ -8,6 +8,7 @@ import { SqlState } from '../../util/errors.js';
 import { encodeCommandComplete, encodeEmptyQueryResponse, encodeNoticeResponse } from '../codec/index.js';
 import { copyOutOfAllShards, runOnAllShards } from './all-shards.js';
 import { CopyIn, type CopyInProgress } from './copy-in.js';
+import { explain } from './explain.js';
 import { FLUSH, queryMessage } from './frontend-messages.js';
 import { errorMessageOf, runInternal } from './internal-query.js';
 import { runScatter } from './scatter-read.js';
@@ -75,7 +76,7 @@ export class StatementRunner {
   async #forwardWhole(sql: string, plans: readonly StatementPlan[]): Promise<boolean> {
     let target: string | undefined;
     for (const plan of plans) {
-      if (!forwardable.has(plan.kind) || plan.route.type === 'all') return false;
+      if (!forwardable.has(plan.kind) || plan.route.type === 'all' || plan.explain) return false;
       const where = this.target(plan, []);
       if (where.kind === 'scatter') return false;
       if (target !== undefined && where.shard !== target) return false;
@@ -174,6 +175,11 @@ export class StatementRunner {
       return;
     }
     const where = this.target(plan, []);
+    if (plan.explain) {
+      await this.settle(true);
+      await explain(this.ctx, this.links, plan, where, this.out);
+      return;
+    }
     if (where.kind === 'scatter') {
       await this.scatter(where.scatter, [], { describe: true, resultFormats: [] });
       return;
