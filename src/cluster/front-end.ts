@@ -36,6 +36,8 @@ export interface FrontEndOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
+  /** Read the shards of a cross-shard read one after the other (benchmarks only). */
+  readonly sequentialScatter?: boolean;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function startFrontEnd(cluster: Cluster, options: FrontEndOptions =
     catalog,
     learnKeyTypes: (table, keyTypes) => learnKeyTypes(cluster, table, keyTypes),
     logger,
+    sequentialScatter: options.sequentialScatter === true,
   };
   let sessions = 0;
   const server = new WireServer({

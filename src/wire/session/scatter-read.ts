@@ -11,7 +11,8 @@ import type { BindParam, SessionContext } from './session-context.js';
 import { SessionError } from './session-error.js';
 import type { SessionOutput } from './session-output.js';
 import type { ShardLinks } from './shard-links.js';
-import { shardRows } from './shard-rows.js';
+import type { ShardPipe } from './shard-pipe.js';
+import { type ShardRows, shardRows, type TextRow } from './shard-rows.js';
 
 /** How the client gets the rows. */
 export interface ScatterOptions {
@@ -35,6 +36,30 @@ export function mergedRowDescription(columns: readonly ResultColumn[]): Uint8Arr
     format: 0,
   }));
   return encodeRowDescription(fields);
+}
+
+/** Each shard read to its end before the next is asked, rows held (the baseline parallelism is measured against). */
+async function readOneAfterAnother(
+  pipes: readonly ShardPipe[],
+  sql: string,
+  params: readonly BindParam[],
+): Promise<ShardRows[]> {
+  const reads: ShardRows[] = [];
+  for (const pipe of pipes) {
+    const read = shardRows(pipe, sql, params);
+    const batches: (readonly TextRow[])[] = [];
+    for await (const batch of read.rows) batches.push(batch);
+    const fields = await read.fields;
+    reads.push({
+      shard: read.shard,
+      fields: Promise.resolve(fields),
+      rows: (async function* () {
+        yield* batches;
+      })(),
+      close: async () => {},
+    });
+  }
+  return reads;
 }
 
 /** Runs a scatter plan with the client's parameters and streams the merged rows to `out`. */
@@ -61,7 +86,9 @@ export async function runScatter(
           .map((s) => s.name)
       : ctx.planner.shardsFor(scatter.route, params);
   const pipes = await Promise.all(shards.map((shard) => links.pipeFor(shard, false)));
-  const reads = pipes.map((pipe) => shardRows(pipe, scatter.sql, params));
+  const reads = ctx.sequentialScatter
+    ? await readOneAfterAnother(pipes, scatter.sql, params)
+    : pipes.map((pipe) => shardRows(pipe, scatter.sql, params));
   let merge: ReturnType<typeof createMerge>;
   try {
     const fields = await reads[0]!.fields;

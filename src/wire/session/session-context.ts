@@ -40,4 +40,9 @@ export interface SessionContext {
   /** Records the shard key types of a table created through Switchyard (first time only). */
   learnKeyTypes(table: string, keyTypes: readonly KeyType[]): Promise<void>;
   readonly logger: Logger;
+  /**
+   * Read the shards of a cross-shard read one after the other, holding each one's rows, instead of
+   * all at once (only for measuring what parallelism gains: `bench/scatter`).
+   */
+  readonly sequentialScatter?: boolean;
 }

@@ -89,6 +89,8 @@ export class ShardPipe {
   #queued: Uint8Array[] = [];
   /** Frames received but not yet consumed (a receive can return more than one expectation needs). */
   #buffered: Frame[] = [];
+  /** Next unread index of #buffered (an index, not shift(): a backlog can hold many thousand frames). */
+  #read = 0;
 
   constructor(readonly connection: ShardConnection) {}
 
@@ -132,7 +134,7 @@ export class ShardPipe {
     while (this.#pending.length > 0) {
       // Before waiting on the shard, let the caller pass on what it has and wait for the client to
       // keep up: a large result streams through with bounded memory.
-      if (this.#buffered.length === 0 && beforeWait) await beforeWait();
+      if (this.#read === this.#buffered.length && beforeWait) await beforeWait();
       const frame = await this.#next();
       const step = this.#consume(frame);
       if (step.relay) sink(frame);
@@ -183,8 +185,11 @@ export class ShardPipe {
    * are owed by the Query or Execute that started it; call `drain` again after CopyDone/CopyFail.
    */
   async #next(): Promise<Frame> {
-    if (this.#buffered.length === 0) this.#buffered = await this.connection.receive();
-    return this.#buffered.shift()!;
+    if (this.#read === this.#buffered.length) {
+      this.#buffered = await this.connection.receive();
+      this.#read = 0;
+    }
+    return this.#buffered[this.#read++]!;
   }
 
   /** Whether `type` is the last answer to `e`. */
