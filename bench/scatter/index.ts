@@ -35,7 +35,7 @@ const schema =
 function load(filter: string): string {
   return (
     `INSERT INTO events SELECT g, g % 50000, 'c' || (g % 20), ((g * 7919) % 100000) / 100.0 ` +
-    `FROM generate_series(1, ${ROWS}) AS g WHERE ${filter}`
+    `FROM generate_series(1, ${ROWS}::bigint) AS g WHERE ${filter}`
   );
 }
 
