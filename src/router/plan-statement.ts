@@ -127,7 +127,13 @@ function planExplain(ast: Node, catalog: Catalog): StatementShape {
     inner.route.type === 'all'
       ? refused('EXPLAIN of a statement that runs on every shard is not supported', 'EXPLAIN it on one shard')
       : inner.route;
-  return { kind: 'select', route, writes: analyze && inner.writes, tables: inner.tables, explain: { analyze } };
+  return {
+    kind: 'select',
+    route,
+    writes: analyze && inner.writes,
+    tables: inner.tables,
+    explain: { analyze },
+  };
 }
 
 // ExplainStmt → EXPLAIN, AlterTableSpaceOptionsStmt → ALTER TABLE SPACE OPTIONS: near enough for a

@@ -4,8 +4,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { deepFreeze } from '../catalog/deep-freeze.js';
 import { LruCache } from '../keyspace/lru-cache.js';
-import { type ParsedStatement, parseSql } from '../sql/parse-sql.js';
 import { nodeBody } from '../sql/ast-nodes.js';
+import { type ParsedStatement, parseSql } from '../sql/parse-sql.js';
 import { planScatter } from './merge/plan-scatter.js';
 import { emptyPlan, planStatement } from './plan-statement.js';
 import type { StatementPlan } from './route-plan.js';
