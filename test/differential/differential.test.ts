@@ -4,12 +4,20 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { describeWithPostgres } from '../harness/describe-postgres.js';
 import { type PgServer, startPostgres } from '../harness/postgres-server.js';
+import { aggregateCases } from './cases-aggregates.js';
+import { groupingCases } from './cases-grouping.js';
+import { joinCases } from './cases-joins.js';
 import { lookupCases } from './cases-lookups.js';
+import { orderCases } from './cases-order.js';
 import { refusedStatements } from './refused.js';
 import { differentialSuite, pgliteOracle, postgresOracle, type Themes } from './suite.js';
 
 const themes: Themes = {
-  'lookups and scans': lookupCases,
+  'lookups, scans and text': lookupCases,
+  'ORDER BY, LIMIT/OFFSET, DISTINCT': orderCases,
+  aggregates: aggregateCases,
+  'GROUP BY and HAVING': groupingCases,
+  'joins, reference tables, pinned subqueries': joinCases,
 };
 
 describe('differential: the shop through Switchyard equals one unsharded database (embedded shards)', () => {

@@ -1,2 +1,35 @@
-// Statements the README says Switchyard refuses (SQLSTATE 0A000) rather than answer wrongly.
-export const refusedStatements: readonly string[] = ["SELECT string_agg(name, ',') FROM customers"];
+// Statements the README says Switchyard refuses with SQLSTATE 0A000 rather than answer wrongly:
+// cross-shard window functions, aggregates the merge cannot combine, volatile functions, set
+// operations, WITH, FOR UPDATE, GROUPING SETS, non-co-located joins, and cross-shard writes.
+export const refusedStatements: readonly string[] = [
+  'SELECT id, rank() OVER (ORDER BY id) FROM customers',
+  'SELECT id, sum(total) OVER (PARTITION BY status) FROM orders',
+  'SELECT customer_id, row_number() OVER () FROM orders',
+  "SELECT string_agg(name, ',') FROM customers",
+  'SELECT array_agg(id) FROM customers',
+  'SELECT stddev(balance) FROM customers',
+  'SELECT variance(score) FROM customers',
+  "SELECT tier, string_agg(name, '/') FROM customers GROUP BY tier",
+  'SELECT id, random() FROM customers',
+  'SELECT id FROM customers ORDER BY random() LIMIT 3',
+  'SELECT now(), count(*) FROM orders',
+  'SELECT id FROM customers UNION SELECT customer_id FROM orders',
+  'SELECT id FROM customers UNION ALL SELECT id FROM orders',
+  'SELECT id FROM customers EXCEPT SELECT customer_id FROM orders',
+  'SELECT id FROM customers INTERSECT SELECT customer_id FROM orders',
+  'WITH t AS (SELECT * FROM orders) SELECT count(*) FROM t',
+  'SELECT * FROM customers FOR UPDATE',
+  'SELECT tier, region, count(*) FROM customers GROUP BY GROUPING SETS ((tier), (region))',
+  'SELECT tier, count(*) FROM customers GROUP BY ROLLUP (tier)',
+  'SELECT c.id, o.id FROM customers c JOIN orders o ON o.id = c.id',
+  'SELECT o.id, l.line FROM orders o JOIN order_lines l ON l.order_id = o.id',
+  'SELECT a.id, b.id FROM customers a JOIN customers b ON a.tier = b.tier',
+  'DELETE FROM orders WHERE paid',
+  "UPDATE customers SET name = 'x' WHERE tier = 1",
+  'UPDATE customers SET id = 5000 WHERE id = 5',
+  "INSERT INTO customers (id, name) VALUES (5001, 'a'), (5002, 'b'), (5003, 'c'), (5004, 'd'), (5005, 'e')",
+  "INSERT INTO regions (code, name) VALUES ('new', 'New')",
+  'UPDATE products SET price = 1 WHERE id = 1',
+  'INSERT INTO customers VALUES (6000)',
+  'INSERT INTO orders (customer_id, id) SELECT id, 1 FROM customers',
+];
