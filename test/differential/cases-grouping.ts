@@ -3,6 +3,14 @@
 import type { Case } from './suite.js';
 
 export const groupingCases: readonly Case[] = [
+  // HAVING with a parameter: the shards do not run the HAVING, the merge evaluates $1 (untyped: typed
+  // by its context, as PostgreSQL types it).
+  { sql: 'SELECT tier, sum(balance) FROM customers GROUP BY tier HAVING sum(balance) > $1', params: [10000] },
+  {
+    sql: 'SELECT tier, sum(balance) FROM customers GROUP BY tier HAVING sum(balance) > $1::numeric',
+    params: [10000],
+  },
+  { sql: 'SELECT region, count(*) FROM customers GROUP BY region HAVING count(*) > $1', params: [70] },
   { sql: 'SELECT tier, count(*) FROM customers GROUP BY tier' },
   { sql: 'SELECT tier, count(*) FROM customers GROUP BY tier ORDER BY tier NULLS FIRST', ordered: true },
   { sql: 'SELECT region, count(*), sum(balance), avg(balance) FROM customers GROUP BY region' },

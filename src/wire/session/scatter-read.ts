@@ -23,6 +23,7 @@ export interface ScatterOptions {
 }
 
 const decoder = new TextDecoder();
+const UNKNOWN_OID = 705;
 
 /** The client's RowDescription fields for merged columns (text format, no source table). */
 export function mergedRowDescription(columns: readonly ResultColumn[]): Uint8Array {
@@ -99,7 +100,8 @@ export async function runScatter(
         params: params.map((p) =>
           p.value === null ? null : p.format === 0 ? decoder.decode(p.value) : null,
         ),
-        paramTypes: params.map((p) => p.typeOid),
+        // An untyped parameter is an unknown-typed literal to the merge, typed by its context as PostgreSQL does.
+        paramTypes: params.map((p) => p.typeOid || UNKNOWN_OID),
       },
       runtime,
     );

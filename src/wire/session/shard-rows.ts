@@ -26,13 +26,26 @@ export interface ShardRows {
 const decoder = new TextDecoder();
 const BATCH = 256;
 
+const TEXT_OID = 25;
+
+/**
+ * The parameter types to declare: the client's, except that a parameter the shard's statement no
+ * longer mentions (the merge evaluates it, e.g. in a HAVING the shards do not run) is declared text,
+ * since PostgreSQL cannot infer the type of a parameter nothing uses (42P18). A `$n` inside a string
+ * literal would count as used; then the client's type is kept, as before.
+ */
+function parameterTypes(sql: string, params: readonly BindParam[]): number[] {
+  const used = new Set([...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  return params.map((p, i) => (p.typeOid === 0 && !used.has(i + 1) ? TEXT_OID : p.typeOid));
+}
+
 /**
  * Sends `sql` to the pipe's shard as an unnamed extended-protocol statement with `params`, asking
  * for text results, and returns its rows as a pull-based stream. The statement's answers are owed
  * on the pipe until the stream is read to its end (or `return()`-ed, which reads and drops the rest).
  */
 export function shardRows(pipe: ShardPipe, sql: string, params: readonly BindParam[]): ShardRows {
-  pipe.send(serialize.parse({ text: sql, types: params.map((p) => p.typeOid) }), 'parse', 'quiet');
+  pipe.send(serialize.parse({ text: sql, types: parameterTypes(sql, params) }), 'parse', 'quiet');
   pipe.send(
     serialize.bind({
       values: params.map((p) =>
