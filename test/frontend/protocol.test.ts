@@ -186,3 +186,45 @@ describe('protocol details through Switchyard (embedded shards)', () => {
     client.socket.destroy();
   });
 });
+
+describe('cursors over a cross-shard read', () => {
+  let sy: Switchyard;
+  beforeAll(async () => {
+    sy = await startSwitchyard({ kind: 'embedded', shards: 3 }, { sample: true });
+  });
+  afterAll(() => sy?.stop());
+
+  it('pg-cursor reads a merged result a few rows at a time (Execute row limits, PortalSuspended)', async () => {
+    const client = await sy.client();
+    const cursor = client.query(new Cursor('SELECT id, name FROM tenants WHERE id <= $1 ORDER BY id', [25]));
+    const read = (n: number) =>
+      new Promise<{ id: string }[]>((resolve, reject) =>
+        cursor.read(n, (err, rows) => (err ? reject(err) : resolve(rows as { id: string }[]))),
+      );
+    const first = await read(10);
+    const second = await read(10);
+    const rest = await read(100);
+    expect([...first, ...second, ...rest].map((r) => Number(r.id))).toEqual(
+      Array.from({ length: 25 }, (_, i) => i + 1),
+    );
+    expect(await read(10)).toEqual([]);
+    await new Promise<void>((resolve) => cursor.close(() => resolve()));
+    // The session and its shard connections are in order afterwards.
+    expect((await client.query('SELECT count(*)::int AS n FROM tenants')).rows).toEqual([{ n: 1000 }]);
+  });
+
+  it('a statement sent while a cross-shard read is suspended closes it and runs normally', async () => {
+    const client = await sy.client();
+    const cursor = client.query(new Cursor('SELECT id FROM tenants ORDER BY id'));
+    const rows = await new Promise<unknown[]>((resolve, reject) =>
+      cursor.read(5, (err, r) => (err ? reject(err) : resolve(r))),
+    );
+    expect(rows.length).toBe(5);
+    const other = await sy.client();
+    expect((await other.query('SELECT name FROM tenants WHERE id = 3')).rows).toEqual([{ name: 'tenant-3' }]);
+    await new Promise<void>((resolve) => cursor.close(() => resolve()));
+    expect((await client.query('SELECT name FROM tenants WHERE id = 4')).rows).toEqual([
+      { name: 'tenant-4' },
+    ]);
+  });
+});

@@ -3,7 +3,7 @@
 // client as they come. A shard that fails fails the statement, naming the shard; rows already sent
 // are followed by the error, never by a CommandComplete.
 import { createMerge, type ResultColumn } from '../../router/merge/execute-merge.js';
-import type { ScatterPlan } from '../../router/merge/merge-plan.js';
+import type { TextRow as MergedRow, ScatterPlan } from '../../router/merge/merge-plan.js';
 import type { MergeRuntime } from '../../router/merge/merge-ports.js';
 import { SqlState } from '../../util/errors.js';
 import { encodeCommandComplete, encodeDataRow, encodeRowDescription, type RowField } from '../codec/index.js';
@@ -63,17 +63,26 @@ async function readOneAfterAnother(
   return reads;
 }
 
-/** Runs a scatter plan with the client's parameters and streams the merged rows to `out`. */
-export async function runScatter(
+/** A started cross-shard read: its columns, and its merged rows pulled batch by batch. */
+export interface OpenScatter {
+  readonly columns: readonly ResultColumn[];
+  /** The merged rows; `return()` stops early and reads the shards' remaining answers off their pipes. */
+  readonly rows: AsyncGenerator<MergedRow[]>;
+}
+
+/**
+ * Sends the rewritten statement to every shard it needs and prepares the merge, without reading
+ * rows yet (a portal Execute-d with a row limit pulls them a few at a time).
+ */
+export async function openScatter(
   ctx: SessionContext,
   links: ShardLinks,
   runtime: MergeRuntime,
   scatter: ScatterPlan,
   params: readonly BindParam[],
-  out: SessionOutput,
-  options: ScatterOptions,
-): Promise<void> {
-  if (options.resultFormats.some((f) => f === 1)) {
+  resultFormats: readonly number[],
+): Promise<OpenScatter> {
+  if (resultFormats.some((f) => f === 1)) {
     throw new SessionError(
       SqlState.featureNotSupported,
       'binary results of a cross-shard read are not supported yet; ask for text results',
@@ -90,10 +99,9 @@ export async function runScatter(
   const reads = ctx.sequentialScatter
     ? await readOneAfterAnother(pipes, scatter.sql, params)
     : pipes.map((pipe) => shardRows(pipe, scatter.sql, params));
-  let merge: ReturnType<typeof createMerge>;
   try {
     const fields = await reads[0]!.fields;
-    merge = createMerge(
+    const merge = createMerge(
       scatter.merge,
       {
         fields: fields.map((f) => ({ name: f.name, typeOid: f.typeOid })),
@@ -105,14 +113,28 @@ export async function runScatter(
       },
       runtime,
     );
+    return { columns: merge.columns, rows: merge.rows(reads.map((r) => r.rows)) };
   } catch (error) {
     // Nothing was merged: every shard's answers still have to be read off its connection.
     await Promise.allSettled(reads.map((r) => r.close()));
     throw error;
   }
-  if (options.describe) out.push(mergedRowDescription(merge.columns));
+}
+
+/** Runs a scatter plan with the client's parameters and streams all the merged rows to `out`. */
+export async function runScatter(
+  ctx: SessionContext,
+  links: ShardLinks,
+  runtime: MergeRuntime,
+  scatter: ScatterPlan,
+  params: readonly BindParam[],
+  out: SessionOutput,
+  options: ScatterOptions,
+): Promise<void> {
+  const open = await openScatter(ctx, links, runtime, scatter, params, options.resultFormats);
+  if (options.describe) out.push(mergedRowDescription(open.columns));
   let count = 0;
-  for await (const batch of merge.rows(reads.map((r) => r.rows))) {
+  for await (const batch of open.rows) {
     for (const row of batch) out.push(encodeDataRow(row));
     count += batch.length;
     await out.relieve();

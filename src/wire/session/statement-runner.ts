@@ -11,7 +11,7 @@ import { CopyIn, type CopyInProgress } from './copy-in.js';
 import { explain } from './explain.js';
 import { FLUSH, queryMessage } from './frontend-messages.js';
 import { errorMessageOf, runInternal } from './internal-query.js';
-import { runScatter } from './scatter-read.js';
+import { type OpenScatter, openScatter, runScatter } from './scatter-read.js';
 import type { BindParam, SessionContext } from './session-context.js';
 import { errorResponseFor, SessionError } from './session-error.js';
 import type { SessionOutput } from './session-output.js';
@@ -266,6 +266,17 @@ export class StatementRunner {
       this.skipping = true;
       throw error;
     }
+  }
+
+  /** Starts a cross-shard read whose rows a portal pulls a few at a time (Execute with a row limit). */
+  async openScatter(
+    plan: ScatterPlan,
+    params: readonly BindParam[],
+    resultFormats: readonly number[],
+  ): Promise<OpenScatter> {
+    await this.settle(true);
+    this.#current = undefined;
+    return openScatter(this.ctx, this.links, pgMergeRuntime, plan, params, resultFormats);
   }
 
   /** The one shard a statement goes to, or an error saying why it cannot run on one shard. */
