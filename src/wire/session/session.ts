@@ -4,7 +4,7 @@
 // answers itself only what no single shard can (BEGIN, a Parse whose shard depends on its parameters,
 // DDL run on every shard).
 import type { Frame } from '../../protocol/message-framer.js';
-import type { TextRow as MergedRow, ScatterPlan } from '../../router/merge/merge-plan.js';
+import type { ScatterPlan } from '../../router/merge/merge-plan.js';
 import type { StatementPlan } from '../../router/route-plan.js';
 import { SqlState } from '../../util/errors.js';
 import {
@@ -14,12 +14,9 @@ import {
   type Execute,
   encodeBindComplete,
   encodeCloseComplete,
-  encodeCommandComplete,
-  encodeDataRow,
   encodeEmptyQueryResponse,
   encodeNoData,
   encodeParseComplete,
-  encodePortalSuspended,
   encodeReadyForQuery,
   type FrontendMessage,
   type Parse,
@@ -32,13 +29,13 @@ import {
   rebindStatement,
   SYNC,
 } from './frontend-messages.js';
-import type { OpenScatter } from './scatter-read.js';
 import type { BindParam, SessionContext } from './session-context.js';
 import { errorResponseFor, SessionError } from './session-error.js';
 import { SessionOutput } from './session-output.js';
 import { ShardLinks } from './shard-links.js';
 import { B, type ShardPipe } from './shard-pipe.js';
 import { forwardable, StatementRunner } from './statement-runner.js';
+import { SuspendedReads } from './suspended-reads.js';
 
 /** A statement the client prepared (Parse), as the session keeps it. */
 interface PreparedStatement {
@@ -62,18 +59,7 @@ type Portal =
       readonly statement: PreparedStatement;
       readonly params: readonly BindParam[];
       readonly resultFormats: readonly number[];
-      /** Started by an Execute with a row limit and suspended: the rows still to send. */
-      running?: SuspendedScatter;
     };
-
-/** A cross-shard read suspended at an Execute row limit. */
-interface SuspendedScatter {
-  readonly open: OpenScatter;
-  /** Rows pulled from the merge and not yet sent. */
-  pending: readonly MergedRow[];
-  at: number;
-  sent: number;
-}
 
 /** The protocol state machine of one client connection. */
 export class Session implements SessionHandler {
@@ -84,14 +70,14 @@ export class Session implements SessionHandler {
   readonly #runner: StatementRunner;
   readonly #statements = new Map<string, PreparedStatement>();
   readonly #portals = new Map<string, Portal>();
-  /** Cross-shard reads suspended at an Execute row limit. */
-  readonly #suspended = new Set<Extract<Portal, { kind: 'scatter' }>>();
+  readonly #suspended: SuspendedReads;
 
   constructor(ctx: SessionContext, client: WireConnection) {
     this.#ctx = ctx;
     this.#client = client;
     this.#links = new ShardLinks(ctx);
     this.#out = new SessionOutput(client);
+    this.#suspended = new SuspendedReads(this.#out);
     this.#runner = new StatementRunner(ctx, this.#links, this.#out, (name) => {
       if (name !== null) return this.#statements.delete(name);
       this.#statements.clear();
@@ -119,7 +105,7 @@ export class Session implements SessionHandler {
       }
       switch (message.type) {
         case 'Query':
-          await this.#closeSuspended();
+          await this.#suspended.closeAll();
           await this.#runner.runQuery(message.query);
           if (!this.#runner.copy) this.#readyForQuery();
           break;
@@ -173,7 +159,7 @@ export class Session implements SessionHandler {
   // ---- extended query protocol -----------------------------------------------------------------
 
   async #extended(message: Parse | Bind | Describe | Execute | Close): Promise<void> {
-    if (message.type !== 'Execute') await this.#closeSuspended();
+    if (message.type !== 'Execute') await this.#suspended.closeAll();
     switch (message.type) {
       case 'Parse':
         return this.#parse(message);
@@ -295,22 +281,21 @@ export class Session implements SessionHandler {
       return;
     }
     if (portal.kind === 'scatter') {
-      await this.#closeSuspended(portal);
-      if (message.maxRows === 0 && !portal.running) {
+      await this.#suspended.closeAll(portal);
+      if (message.maxRows === 0 && !this.#suspended.has(portal)) {
         await this.#runner.scatter(portal.scatter, portal.params, {
           describe: false,
           resultFormats: portal.resultFormats,
         });
         return;
       }
-      portal.running ??= {
-        open: await this.#runner.openScatter(portal.scatter, portal.params, portal.resultFormats),
-        pending: [],
-        at: 0,
-        sent: 0,
-      };
-      this.#suspended.add(portal);
-      await this.#sendRows(portal, message.maxRows);
+      if (!this.#suspended.has(portal)) {
+        this.#suspended.add(
+          portal,
+          await this.#runner.openScatter(portal.scatter, portal.params, portal.resultFormats),
+        );
+      }
+      await this.#suspended.send(portal, message.maxRows);
       return;
     }
     if (!portal.plan) {
@@ -319,59 +304,6 @@ export class Session implements SessionHandler {
     }
     await this.#runner.settle(false);
     await this.#runner.runStatement(portal.plan);
-  }
-
-  /**
-   * Sends up to `limit` rows (0: all) of a suspended cross-shard read, then PortalSuspended, or
-   * CommandComplete once the rows are all sent.
-   */
-  async #sendRows(portal: Extract<Portal, { kind: 'scatter' }>, limit: number): Promise<void> {
-    const running = portal.running!;
-    let sent = 0;
-    let done = false;
-    try {
-      while (limit === 0 || sent < limit) {
-        if (running.at === running.pending.length) {
-          const next = await running.open.rows.next();
-          if (next.done) {
-            done = true;
-            break;
-          }
-          running.pending = next.value;
-          running.at = 0;
-        }
-        while (running.at < running.pending.length && (limit === 0 || sent < limit)) {
-          this.#out.push(encodeDataRow(running.pending[running.at++]!));
-          sent++;
-        }
-        await this.#out.relieve();
-      }
-    } catch (error) {
-      this.#suspended.delete(portal);
-      portal.running = undefined;
-      throw error;
-    }
-    running.sent += sent;
-    if (done) {
-      this.#suspended.delete(portal);
-      this.#out.push(encodeCommandComplete(`SELECT ${running.sent}`));
-    } else {
-      this.#out.push(encodePortalSuspended());
-    }
-  }
-
-  /**
-   * Ends every suspended cross-shard read (but `keep`): its shards' remaining rows are read and
-   * dropped, since another statement is about to use those shard connections. PostgreSQL would keep
-   * such a portal open inside a transaction; Switchyard closes it.
-   */
-  async #closeSuspended(keep?: Portal): Promise<void> {
-    for (const portal of this.#suspended) {
-      if (portal === keep) continue;
-      this.#suspended.delete(portal);
-      await portal.running?.open.rows.return(undefined);
-      portal.running = undefined;
-    }
   }
 
   async #close(message: Close): Promise<void> {
@@ -389,7 +321,7 @@ export class Session implements SessionHandler {
 
   /** Ends an extended-protocol batch: every shard that got messages syncs, then ReadyForQuery. */
   async #sync(): Promise<void> {
-    await this.#closeSuspended();
+    await this.#suspended.closeAll();
     for (const pipe of this.#links.touched) pipe.send(SYNC, 'sync');
     for (const pipe of this.#links.touched) await this.#runner.drain(pipe);
     this.#runner.endBatch();
