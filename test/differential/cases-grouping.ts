@@ -52,6 +52,15 @@ export const groupingCases: readonly Case[] = [
   { sql: 'SELECT status, count(DISTINCT customer_id) FROM orders GROUP BY status' },
   { sql: 'SELECT status, count(DISTINCT discount), count(discount) FROM orders GROUP BY status' },
   { sql: 'SELECT customer_id, count(DISTINCT status) FROM orders GROUP BY customer_id' },
+  {
+    sql: 'SELECT status, count(DISTINCT customer_id), count(DISTINCT paid), sum(DISTINCT total) FROM orders GROUP BY status',
+  },
+  {
+    sql: 'SELECT tier, count(DISTINCT region) FILTER (WHERE active), count(DISTINCT born) FROM customers GROUP BY tier ORDER BY tier NULLS FIRST',
+  },
+  {
+    sql: 'SELECT region, count(DISTINCT tier) + count(DISTINCT active) AS kinds FROM customers GROUP BY region HAVING count(DISTINCT tier) > 1 ORDER BY kinds DESC, region LIMIT 4',
+  },
   { sql: 'SELECT customer_id, count(*), sum(total) FROM orders GROUP BY customer_id HAVING count(*) >= 7' },
   {
     sql: 'SELECT customer_id, sum(total) FROM orders GROUP BY customer_id ORDER BY sum(total) DESC NULLS LAST, customer_id LIMIT 10',

@@ -41,7 +41,8 @@ class RegroupPlanner {
   private readonly aggregateTexts: string[] = [];
   /** Group-row references made before the row's layout is final: fixed by `finish`. */
   private readonly refs: { readonly name: { sval: string }; readonly column: () => number }[] = [];
-  private distinctArg: string | undefined;
+  /** Shard columns holding DISTINCT aggregates' arguments: the shards group by them too. */
+  private readonly distinctArgs: number[] = [];
 
   constructor(private readonly select: SelectStmt) {}
 
@@ -64,7 +65,7 @@ class RegroupPlanner {
       groupExprs.push(expr);
       this.groupKeys.push(this.shardColumn(expr));
     }
-    this.findDistinctArgument([select.targetList, select.havingClause, select.sortClause]);
+    this.findDistinctArguments([select.targetList, select.havingClause, select.sortClause]);
     const implicitGroup = groupExprs.length === 0;
     // HAVING without aggregates filters whole groups: the shards can apply it, unless there is no
     // GROUP BY (then the merge must still answer one row or none for the whole table).
@@ -94,10 +95,7 @@ class RegroupPlanner {
     const limits = scatterLimits(select);
     if ('type' in limits) return limits;
     const shardGroup = groupExprs.map((e) => cloneNode(e));
-    if (this.distinctArg !== undefined) {
-      const at = this.shardTexts.indexOf(this.distinctArg);
-      shardGroup.push(cloneNode(this.shardColumns[at] as Node));
-    }
+    for (const at of this.distinctArgs) shardGroup.push(cloneNode(this.shardColumns[at] as Node));
     this.finish();
     const shard: SelectStmt = {
       ...cloneNode(select),
@@ -139,9 +137,12 @@ class RegroupPlanner {
     return this.shardColumns.length - 1;
   }
 
-  // At most one DISTINCT argument: the shards then group by it as well, which keeps every other
-  // aggregate combinable (their partials are per (group, value) and fold back together).
-  private findDistinctArgument(roots: unknown[]): void {
+  // The shards group by every DISTINCT aggregate's argument as well, so each returns its distinct
+  // values (per group) and every other aggregate stays combinable: its partials are per (group,
+  // values) and fold back together. Several arguments multiply the shard groups, never the answer.
+  // `agg(DISTINCT x) FILTER (WHERE c)` groups by `CASE WHEN c THEN x END`: the merge skips NULLs,
+  // so only the values the filter keeps are counted.
+  private findDistinctArguments(roots: unknown[]): void {
     walkNodes(roots, (tag, body) => {
       if (tag === 'SubLink') return false;
       if (tag !== 'FuncCall') return undefined;
@@ -150,23 +151,8 @@ class RegroupPlanner {
       if (kind.kind === 'unmergeable') throw new Refusal(unmergeableAggregate(kind.name));
       if (kind.kind !== 'aggregate' || !call.agg_distinct || kind.name === 'min' || kind.name === 'max')
         return undefined;
-      const arg = call.args?.[0];
-      if (call.agg_filter || call.args?.length !== 1 || !arg) {
-        throw new Refusal(
-          refused('a DISTINCT aggregate with FILTER or several arguments across shards is not supported yet'),
-        );
-      }
-      const text = sqlText(arg);
-      if (this.distinctArg !== undefined && this.distinctArg !== text) {
-        throw new Refusal(
-          refused(
-            'DISTINCT aggregates over different expressions across shards are not supported yet',
-            'run one query per DISTINCT expression, or group by the shard key',
-          ),
-        );
-      }
-      this.distinctArg = text;
-      this.shardColumn(arg);
+      const column = this.shardColumn(distinctArgument(call));
+      if (!this.distinctArgs.includes(column)) this.distinctArgs.push(column);
       return false;
     });
   }
@@ -222,7 +208,7 @@ class RegroupPlanner {
     const distinct = call.agg_distinct === true && name !== 'min' && name !== 'max';
     let partials: number[];
     if (distinct) {
-      partials = [this.shardColumn(call.args?.[0] as Node)];
+      partials = [this.shardColumn(distinctArgument(call))];
     } else {
       const partial = (fn: string): number =>
         this.shardColumn({
@@ -260,6 +246,21 @@ class RegroupPlanner {
   private finish(): void {
     for (const r of this.refs) r.name.sval = `__g${r.column()}`;
   }
+}
+
+/** The value a DISTINCT aggregate feeds: its argument, or NULL where its FILTER rejects the row. */
+function distinctArgument(call: FuncCall): Node {
+  const arg = call.args?.[0];
+  if (call.args?.length !== 1 || !arg) {
+    throw new Refusal(refused('a DISTINCT aggregate with several arguments across shards is not supported'));
+  }
+  if (!call.agg_filter) return arg;
+  return {
+    CaseExpr: {
+      args: [{ CaseWhen: { expr: cloneNode(call.agg_filter), result: cloneNode(arg) } }],
+      location: -1,
+    },
+  } as Node;
 }
 
 function readsColumns(node: Node): boolean {
