@@ -166,6 +166,13 @@ function scatterSuite(placement: () => ShardPlacement, makeOracle: () => Promise
     await expect(client.query('SELECT id, rank() OVER (ORDER BY id) FROM tenants')).rejects.toMatchObject({
       code: '0A000',
     });
+    // Refused when the shards describe the partial sums, before any row reaches the client.
+    await expect(client.query('SELECT avg(estimate::real) FROM tasks')).rejects.toMatchObject({
+      code: '0A000',
+      message: expect.stringContaining('write avg(x::float8)'),
+    });
+    const after = await client.query('SELECT count(*) AS n FROM tasks WHERE estimate IS NOT NULL');
+    expect(Number(after.rows[0].n)).toBeGreaterThan(0);
   });
 }
 

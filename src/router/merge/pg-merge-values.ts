@@ -5,6 +5,7 @@ import { aggregateResultType, combineAggregate, finishAvg } from '../../sql/valu
 import { pgType } from '../../sql/values/pg-type.js';
 import type { PgValue } from '../../sql/values/pg-value.js';
 import { TypeOid } from '../../sql/values/type-oids.js';
+import { SwitchyardError } from '../../util/errors.js';
 import type { MergeAggregateName, TextValue } from './merge-plan.js';
 import type { AggregateCombiner, MergeValues } from './merge-ports.js';
 
@@ -61,6 +62,14 @@ export const pgMergeValues: MergeValues = {
   combinePartials(name: MergeAggregateName, partialTypes: readonly number[]): AggregateCombiner {
     const first = partialTypes[0] ?? 0;
     if (name === 'avg') {
+      // avg(real) accumulates in double precision, but the shards' sum(real) rounds every step to
+      // single precision: merging it would be wrong, so it is refused with the exact equivalent.
+      if (first === TypeOid.float4) {
+        throw new SwitchyardError(
+          '0A000',
+          'avg() of a real (float4) value across shards is not supported: the shards would sum it in single precision; write avg(x::float8), which is how PostgreSQL computes avg(real)',
+        );
+      }
       const arg = ARG_OF_SUM.get(first) ?? first;
       return collecting(
         aggregateResultType('avg', arg),
