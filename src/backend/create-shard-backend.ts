@@ -36,7 +36,14 @@ export async function createShardBackend(
     return PgliteBackend.open(shard, dir, options.pglite);
   }
   if (address.startsWith('postgres://') || address.startsWith('postgresql://')) {
-    return new PostgresBackend(shard, { ...options.postgres, connectionString: address });
+    const backend = new PostgresBackend(shard, { ...options.postgres, connectionString: address });
+    try {
+      await checkCollation(backend);
+    } catch (error) {
+      await backend.close();
+      throw error;
+    }
+    return backend;
   }
   // Only the scheme is shown: the rest of an address may hold a password.
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(address)?.[0] ?? '(none)';
@@ -48,4 +55,38 @@ export async function createShardBackend(
 
 function invalidAddress(shard: string, message: string): ShardError {
   return new ShardError(shard, SqlState.invalidParameterValue, `invalid shard address: ${message}`);
+}
+
+// The merge orders and compares text as the C collation does (UTF-8 bytes, i.e. code points), and
+// the shard key's range checks compare text that way too. A shard database whose default collation
+// orders text otherwise would make cross-shard ORDER BY, min/max and range placement disagree with
+// the shards, so it is refused at start rather than answered wrongly. A shard that cannot be reached
+// now is not refused here: its connections fail with their own errors until it comes back.
+const C_ORDER_COLLATIONS = new Set(['C', 'POSIX', 'C.UTF-8', 'C.utf8', 'ucs_basic']);
+
+async function checkCollation(backend: PostgresBackend): Promise<void> {
+  let row: (string | null)[] | undefined;
+  try {
+    // to_jsonb: datlocprovider exists from PostgreSQL 15 on ('c' libc, 'i' ICU, 'b' builtin).
+    const result = await backend.query(
+      "SELECT to_jsonb(d) ->> 'datcollate', to_jsonb(d) ->> 'datlocprovider' FROM pg_database d WHERE datname = current_database()",
+    );
+    row = result.rows[0];
+  } catch {
+    return;
+  }
+  const [collation, provider] = row ?? [];
+  const problem =
+    provider === 'i'
+      ? 'an ICU default collation'
+      : collation && !C_ORDER_COLLATIONS.has(collation)
+        ? `collation ${collation}`
+        : undefined;
+  if (problem) {
+    throw new ShardError(
+      backend.shard,
+      SqlState.invalidParameterValue,
+      `the shard's database has ${problem}; Switchyard merges text across shards in C order, so its shards must use the C collation: create the database with CREATE DATABASE … TEMPLATE template0 LOCALE_PROVIDER libc LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'`,
+    );
+  }
 }

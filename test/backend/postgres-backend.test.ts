@@ -3,6 +3,7 @@
 // are destroyed, cancel requests interrupt running statements, statement timeouts.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createShardBackend } from '../../src/backend/create-shard-backend.js';
 import { PostgresBackend } from '../../src/backend/postgres-backend.js';
 import { describeWithPostgres } from '../harness/describe-postgres.js';
 import { type PgServer, startPostgres } from '../harness/postgres-server.js';
@@ -33,6 +34,23 @@ describeWithPostgres('PostgresBackend', () => {
       return new PostgresBackend(name, { connectionString: server.url(name), poolSize: 4 });
     },
   }));
+
+  it('refuses a shard database that does not order text as the C collation does', async () => {
+    const admin = new pg.Client(server.url());
+    await admin.connect();
+    try {
+      await admin.query(
+        "CREATE DATABASE icu_ordered TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'",
+      );
+    } finally {
+      await admin.end();
+    }
+    const opening = createShardBackend('s9', server.url('icu_ordered'));
+    await expect(opening).rejects.toMatchObject({ shard: 's9', code: '22023' });
+    await expect(opening).rejects.toThrow(/ICU default collation.*LC_COLLATE 'C'/);
+    const fine = await createShardBackend('s8', server.url());
+    await fine.close();
+  });
 
   describe('PostgreSQL only', () => {
     let backend: PostgresBackend;

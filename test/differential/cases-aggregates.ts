@@ -54,10 +54,16 @@ export const aggregateCases: readonly Case[] = [
   { sql: 'SELECT count(DISTINCT customer_id) FROM orders' },
   { sql: 'SELECT count(DISTINCT product_id), count(*) FROM order_lines WHERE gift' },
   { sql: 'SELECT count(DISTINCT region), count(DISTINCT tier), count(*) FROM customers' },
-  { sql: 'SELECT count(DISTINCT status), sum(DISTINCT discount), avg(DISTINCT total), sum(total) FROM orders' },
+  {
+    sql: 'SELECT count(DISTINCT status), sum(DISTINCT discount), avg(DISTINCT total), sum(total) FROM orders',
+  },
   { sql: 'SELECT count(DISTINCT region) FILTER (WHERE active), count(DISTINCT region) FROM customers' },
-  { sql: 'SELECT sum(DISTINCT tier) FILTER (WHERE tier > 2), count(DISTINCT name) FILTER (WHERE active) FROM customers' },
-  { sql: 'SELECT count(DISTINCT product_id) FILTER (WHERE gift), count(DISTINCT qty), max(unit_price) FROM order_lines' },
+  {
+    sql: 'SELECT sum(DISTINCT tier) FILTER (WHERE tier > 2), count(DISTINCT name) FILTER (WHERE active) FROM customers',
+  },
+  {
+    sql: 'SELECT count(DISTINCT product_id) FILTER (WHERE gift), count(DISTINCT qty), max(unit_price) FROM order_lines',
+  },
   { sql: 'SELECT count(*) FILTER (WHERE active), count(*) FILTER (WHERE NOT active) FROM customers' },
   { sql: "SELECT sum(total) FILTER (WHERE status = 'paid'), avg(total) FILTER (WHERE paid) FROM orders" },
   { sql: 'SELECT max(score) FILTER (WHERE tier = 1), min(born) FILTER (WHERE tier = 5) FROM customers' },

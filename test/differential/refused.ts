@@ -19,6 +19,8 @@ export const refusedStatements: readonly string[] = [
   'SELECT id FROM customers INTERSECT SELECT customer_id FROM orders',
   'WITH t AS (SELECT * FROM orders) SELECT count(*) FROM t',
   'SELECT * FROM customers FOR UPDATE',
+  'SELECT name FROM customers ORDER BY name COLLATE "en-x-icu" LIMIT 5',
+  'SELECT id FROM customers ORDER BY lower(name) COLLATE "und-x-icu", id',
   'SELECT tier, region, count(*) FROM customers GROUP BY GROUPING SETS ((tier), (region))',
   'SELECT tier, count(*) FROM customers GROUP BY ROLLUP (tier)',
   'SELECT c.id, o.id FROM customers c JOIN orders o ON o.id = c.id',

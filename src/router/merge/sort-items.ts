@@ -5,6 +5,9 @@ import { nodeBody, stringsOf } from '../../sql/ast-nodes.js';
 import { type RefusedRoute, refused } from '../refusals.js';
 import type { ShardColumn, SortKey } from './merge-plan.js';
 
+/** Collations ordering text by code point, as the merge (and the shards' default collation) does. */
+const C_ORDER = new Set(['C', 'POSIX', 'ucs_basic', 'pg_c_utf8', 'default']);
+
 /** The sort key of `sortBy` over `column`, or a refusal for ORDER BY … USING. */
 export function sortKeyOf(sortBy: SortBy, column: ShardColumn): SortKey | RefusedRoute {
   if (sortBy.sortby_dir === 'SORTBY_USING') {
@@ -15,6 +18,12 @@ export function sortKeyOf(sortBy: SortBy, column: ShardColumn): SortKey | Refuse
     sortBy.sortby_nulls === 'SORTBY_NULLS_FIRST' ||
     (sortBy.sortby_nulls !== 'SORTBY_NULLS_LAST' && descending);
   const collation = collationOf(sortBy.node);
+  if (collation !== undefined && !C_ORDER.has(collation)) {
+    return refused(
+      `ORDER BY … COLLATE "${collation}" across shards is not supported: the merge orders text as the C collation does`,
+      'order by the C collation (the database default), or sort in the application',
+    );
+  }
   return collation === undefined
     ? { column, descending, nullsFirst }
     : { column, descending, nullsFirst, collation };
