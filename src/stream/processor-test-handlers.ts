@@ -1,0 +1,73 @@
+// Handlers the processor's tests run in worker threads (a handler is a module, not a closure).
+// Failures are injected by sequence number: the i-th worker of a partition (restarts = i) fails at
+// `failAt[i]`, so each injected failure happens once and the run is deterministic.
+import { defineHandler } from './partition-handler.js';
+
+/** A change as the tests send it. */
+export interface TestChange {
+  readonly table: string;
+  readonly shard: number;
+  readonly row: { readonly key: number; readonly n: number; readonly amount: number };
+}
+
+/** What the tests' handlers accept as options. */
+export interface TestHandlerOptions {
+  /** Sequence numbers to fail at, one per worker generation. */
+  readonly failAt?: readonly number[];
+  /** How to fail: throw (default), reject a promise, or exit the thread. */
+  readonly failBy?: 'throw' | 'reject' | 'exit';
+  /** Fail at this sequence number every time (a poison change). */
+  readonly alwaysFailAt?: number;
+  /** Yield to the event loop every this many changes (a slow, async handler). */
+  readonly yieldEvery?: number;
+}
+
+function failure(
+  options: TestHandlerOptions,
+  restarts: number,
+  seq: number,
+): 'throw' | 'reject' | 'exit' | undefined {
+  if (seq === options.alwaysFailAt || seq === options.failAt?.[restarts]) return options.failBy ?? 'throw';
+  return undefined;
+}
+
+/** Emits `{ key, n }` for every change it handles. */
+export const recording = defineHandler<TestChange, { key: number; n: number }>((ctx) => {
+  const options = ctx.options as TestHandlerOptions;
+  return {
+    handle(change, seq) {
+      const fail = failure(options, ctx.restarts, seq);
+      if (fail === 'exit') process.exit(3);
+      if (fail === 'throw') throw new Error(`injected failure at ${seq}`);
+      if (fail === 'reject') return Promise.reject(new Error(`injected rejection at ${seq}`));
+      ctx.emit({ key: change.row.key, n: change.row.n });
+      if (options.yieldEvery && seq % options.yieldEvery === 0) {
+        return new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      return undefined;
+    },
+  };
+});
+
+/** GROUP BY key: count(*) and sum(amount), snapshotting its state; result() is [key, count, sum][]. */
+export const grouping = defineHandler<TestChange>((ctx) => {
+  const options = ctx.options as TestHandlerOptions;
+  let groups = new Map<number, [number, number]>();
+  return {
+    handle(change, seq) {
+      if (failure(options, ctx.restarts, seq)) throw new Error(`injected failure at ${seq}`);
+      const group = groups.get(change.row.key);
+      if (group) {
+        group[0]++;
+        group[1] += change.row.amount;
+      } else {
+        groups.set(change.row.key, [1, change.row.amount]);
+      }
+    },
+    snapshot: () => groups,
+    restore(state) {
+      groups = state as Map<number, [number, number]>;
+    },
+    result: () => [...groups].map(([key, [count, sum]]) => [key, count, sum]),
+  };
+});
