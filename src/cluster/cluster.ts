@@ -11,6 +11,7 @@ import type { CatalogStore } from '../catalog/catalog-store.js';
 import { FileCatalogStore } from '../catalog/file-catalog-store.js';
 import { PostgresCatalogStore } from '../catalog/postgres-catalog-store.js';
 import { loadOrCreateCatalog, updateCatalog } from '../catalog/update-catalog.js';
+import { ChangeCapture } from '../cdc/change-capture.js';
 import { ConfigError, SwitchyardError } from '../util/errors.js';
 import { type Logger, loggerFor } from '../util/logger.js';
 import { type ClusterConfig, shardNames } from './config.js';
@@ -33,6 +34,8 @@ export interface ClusterStartOptions {
  */
 export class Cluster {
   readonly #backends: ReadonlyMap<string, ShardBackend>;
+  /** Change capture, when the configuration has a `cdc` section. */
+  #changes: ChangeCapture | undefined;
   #stopping: Promise<void> | undefined;
 
   private constructor(
@@ -80,6 +83,9 @@ export class Cluster {
         new Map(opened.backends.map((b) => [b.shard, b])),
         logger,
       );
+      // --- change capture (src/cdc) ---
+      if (config.cdc) cluster.#changes = await startChangeCapture(cluster, config.cdc);
+      // --- end of change capture ---
       logger.info(
         { version: catalog.version, shards: catalog.shards.map((s) => s.name), embedded: cluster.embedded },
         'cluster started',
@@ -110,6 +116,20 @@ export class Cluster {
     return [...this.#backends.values()];
   }
 
+  /**
+   * Change capture: one ChangeSource per shard and configured consumer.
+   *
+   * @throws ConfigError when the configuration has no `cdc` section.
+   */
+  get changes(): ChangeCapture {
+    if (!this.#changes) {
+      throw new ConfigError(
+        'change capture is not configured: add a cdc section, e.g. cdc: { consumers: [views] }',
+      );
+    }
+    return this.#changes;
+  }
+
   /** The shards of the current catalog. */
   shards(): readonly ShardInfo[] {
     return this.catalog.current().shards;
@@ -118,6 +138,7 @@ export class Cluster {
   /** Closes every shard (flushing embedded shards to disk) and the catalog. Safe to call twice. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      await this.#changes?.close();
       const results = await Promise.allSettled(this.backends().map((b) => b.close()));
       this.catalog.close();
       await this.store.close();
@@ -178,3 +199,27 @@ async function addConfiguredTables(
   );
   logger.info({ tables: missing }, 'added configured tables to the catalog');
 }
+
+// --- change capture (src/cdc) ---
+/** Installs capture on every open shard and registers the configured consumers. */
+function startChangeCapture(
+  cluster: Cluster,
+  cdc: NonNullable<ClusterConfig['cdc']>,
+): Promise<ChangeCapture> {
+  return ChangeCapture.start(
+    cluster
+      .shards()
+      .filter((s) => s.status !== 'inactive')
+      .map((s) => ({ id: s.id, name: s.name, primary: s.primary, backend: cluster.backend(s.name) })),
+    {
+      consumers: cdc.consumers,
+      pollIntervalMs: cdc.pollIntervalMs,
+      statusIntervalMs: cdc.statusIntervalMs,
+      lagThresholds: { bytes: cdc.lag.warnBytes, seconds: cdc.lag.warnSeconds },
+      lagCheckIntervalMs: cdc.lag.checkIntervalMs,
+      connectTimeoutMs: cluster.config.pool.connectTimeoutMs,
+      logger: loggerFor('cdc'),
+    },
+  );
+}
+// --- end of change capture ---

@@ -121,7 +121,35 @@ export const configSchema = z.strictObject({
   homeShard: shardName.optional(),
   tables: z
     .record(z.string().regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, 'expected a table name'), tableEntry)
-    .default({}),
+    .default({}), // --- change capture (src/cdc) ---
+  cdc: z
+    .strictObject({
+      consumers: z
+        .array(
+          z
+            .string()
+            .regex(
+              /^[a-z][a-z0-9_]{0,29}$/,
+              'expected a consumer name of 1 to 30 lowercase letters, digits and _, starting with a letter',
+            ),
+        )
+        .min(1, 'expected at least one consumer'),
+      pollIntervalMs: z.number().int().positive().default(100),
+      statusIntervalMs: z.number().int().positive().default(1000),
+      lag: z
+        .strictObject({
+          warnBytes: z
+            .number()
+            .int()
+            .positive()
+            .default(1024 ** 3),
+          warnSeconds: z.number().positive().default(300),
+          checkIntervalMs: z.number().int().nonnegative().default(60_000),
+        })
+        .default({ warnBytes: 1024 ** 3, warnSeconds: 300, checkIntervalMs: 60_000 }),
+    })
+    .optional(),
+  // --- end of change capture ---
 });
 
 /** A validated configuration, with defaults filled in and `dataDir` absolute. */
@@ -225,6 +253,12 @@ function crossCheck(config: ClusterConfig): string[] {
   if (config.homeShard && !names.includes(config.homeShard)) {
     problems.push(`homeShard: unknown shard "${config.homeShard}"; expected one of ${names.join(', ')}`);
   }
+  // --- change capture (src/cdc) ---
+  config.cdc?.consumers.forEach((name, i) => {
+    if (config.cdc!.consumers.indexOf(name) !== i)
+      problems.push(`cdc.consumers.${i}: consumer "${name}" is named twice`);
+  });
+  // --- end of change capture ---
   for (const [table, rule] of Object.entries(config.tables)) {
     if (rule.colocateWith) {
       const target = config.tables[rule.colocateWith];
