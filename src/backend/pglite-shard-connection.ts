@@ -69,6 +69,10 @@ export class PgliteShardConnection implements ShardConnection {
     this.#runner = new PgliteProtocolRunner(host.shard, host.db, (frames) => this.#emit(frames));
   }
 
+  get broken(): boolean {
+    return this.#done || this.#error !== undefined || this.#host.closedError() !== undefined;
+  }
+
   get shard(): string {
     return this.#host.shard;
   }

@@ -25,6 +25,10 @@ export class PostgresShardConnection implements ShardConnection {
     return this.#link.shard;
   }
 
+  get broken(): boolean {
+    return this.#done || this.#link.ended;
+  }
+
   get transactionStatus(): TransactionStatus {
     return this.#link.status;
   }

@@ -42,6 +42,11 @@ export interface ShardConnection {
    * ShardError (08006) when the connection breaks; the connection is then unusable.
    */
   receive(): Promise<Frame[]>;
+  /**
+   * True once the connection cannot be used any more (the server closed it, the network failed,
+   * the shard was closed, or it was closed or released): the holder should open a new one.
+   */
+  readonly broken: boolean;
   /** Status from the last ReadyForQuery received (`I` before any). */
   readonly transactionStatus: TransactionStatus;
   /**

@@ -63,8 +63,24 @@ export class ShardLinks {
    */
   async pipeFor(shard: string, writes: boolean): Promise<ShardPipe> {
     this.#checkWrite(shard, writes);
-    const pipe = this.#pipes.get(shard) ?? (await this.#open(shard));
     const txn = this.transaction;
+    const held = this.#pipes.get(shard);
+    if (held?.connection.broken) {
+      // A shard connection that broke (a shard restarted, a network failure) is replaced, unless a
+      // transaction was open on it: the shard rolled that back, so the client must know.
+      this.#pipes.delete(shard);
+      held.connection.close();
+      if (txn?.shards.includes(shard)) {
+        txn.shards.splice(txn.shards.indexOf(shard), 1);
+        if (txn.writeShard === shard) txn.writeShard = undefined;
+        throw new SessionError(
+          SqlState.connectionFailure,
+          `the connection to shard ${shard} was lost during this transaction, which the shard rolled back`,
+          { hint: 'ROLLBACK, then run the transaction again' },
+        );
+      }
+    }
+    const pipe = (held && !held.connection.broken ? held : undefined) ?? (await this.#open(shard));
     if (pipe.connection.shared && !this.touched.has(pipe) && !txn?.shards.includes(shard))
       this.#adoptSharedSession(pipe);
     if (txn && !txn.shards.includes(shard)) {

@@ -79,7 +79,9 @@ export function shardRows(pipe: ShardPipe, sql: string, params: readonly BindPar
       if (r.value.type === B.noData) return [];
       if (r.value.type === B.errorResponse) {
         const error = failure(r.value);
-        await drainRest();
+        // The shard's own error is the one to report, also when it was FATAL and the connection
+        // closes before the rest can be read.
+        await drainRest().catch(() => {});
         throw error;
       }
     }
@@ -88,6 +90,7 @@ export function shardRows(pipe: ShardPipe, sql: string, params: readonly BindPar
   fields.catch(() => {}); // the same error also ends `rows`, where callers see it
 
   async function* rows(): AsyncGenerator<readonly TextRow[]> {
+    let failed = false;
     try {
       await fields;
       let batch: TextRow[] = [];
@@ -104,10 +107,15 @@ export function shardRows(pipe: ShardPipe, sql: string, params: readonly BindPar
         }
       }
       if (batch.length > 0) yield batch;
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
       // Stopped early (LIMIT reached) or failed: read and drop the rest (after an error only the
-      // Sync's ReadyForQuery) so the pipe is ready for the next statement.
-      await drainRest();
+      // Sync's ReadyForQuery) so the pipe is ready for the next statement. After the shard's own
+      // error, a connection that then closes (a FATAL error) must not hide that error.
+      if (failed) await drainRest().catch(() => {});
+      else await drainRest();
     }
   }
   return { shard: pipe.shard, fields, rows: rows(), close: drainRest };

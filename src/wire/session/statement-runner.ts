@@ -324,10 +324,21 @@ export class StatementRunner {
   /** Sends a pipe's queue and relays its answers to the client, streaming large results. */
   async drain(pipe: ShardPipe): Promise<DrainOutcome> {
     pipe.flush();
-    const outcome = await pipe.drain(
-      (frame) => this.out.push(frame.raw),
-      () => this.out.relieve(),
-    );
+    let outcome: DrainOutcome;
+    try {
+      outcome = await pipe.drain(
+        (frame) => this.out.push(frame.raw),
+        () => this.out.relieve(),
+      );
+    } catch (error) {
+      if (!pipe.connection.broken) throw error;
+      // The shard's connection broke: what it still owed is lost. The client hears it as the
+      // batch's error (unless an earlier error, such as the shard's own FATAL, already ended the
+      // batch); the session replaces the connection for its next statement (ShardLinks.pipeFor).
+      const raw = errorResponseFor(error);
+      if (!this.skipping) this.out.push(raw);
+      outcome = { error: { type: raw[0] ?? 0, body: raw.subarray(5), raw }, copyIn: undefined };
+    }
     if (outcome.error) {
       this.noteError();
       this.skipping = true;
