@@ -79,6 +79,8 @@ export class PartitionLane {
   >();
   private nextRequest = 0;
   private stopped: (() => void) | undefined;
+  private started: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined =
+    deferred();
   /** Why the lane failed, once it has. */
   failure: StreamError | undefined;
 
@@ -106,6 +108,11 @@ export class PartitionLane {
     if (++m.queued > m.maxQueued) m.maxQueued = m.queued;
     if (this.pending.length >= this.options.batchSize) this.cut();
     return m.queued >= this.options.queueCapacity ? this.waitForRoom() : undefined;
+  }
+
+  /** Resolves once the first worker has built its handler. */
+  whenStarted(): Promise<void> {
+    return this.started?.promise ?? (this.failure ? Promise.reject(this.failure) : Promise.resolve());
   }
 
   /** Sends what is queued as a (short) batch. */
@@ -219,6 +226,8 @@ export class PartitionLane {
       case 'ready':
         this.snapshots = message.snapshots;
         this.setState('running');
+        this.started?.resolve();
+        this.started = undefined;
         this.posted = 0;
         this.postInflight();
         for (const id of this.requests.keys())
@@ -309,6 +318,8 @@ export class PartitionLane {
   }
 
   private rejectWaiters(error: StreamError): void {
+    this.started?.reject(error);
+    this.started = undefined;
     this.room?.reject(error);
     this.room = undefined;
     this.idle?.reject(error);

@@ -93,6 +93,11 @@ export class PartitionedProcessor<E extends { readonly shard: number }> {
     return this.lanes.length;
   }
 
+  /** Resolves once every partition's worker has started and built its handler. */
+  async ready(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.whenStarted()));
+  }
+
   /**
    * Routes and queues one change. Returns undefined, or a promise to await before pushing more when
    * the change's partition is full (it is queued either way).
