@@ -1,7 +1,7 @@
 // The change capture suite, run against embedded shards and against real PostgreSQL shards: writes go
 // through Switchyard's front end, consumers read every shard's stream, and what they rebuild from the
 // events alone must equal the shards' tables.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../src/cdc/change-event.js';
 import { type ChangePosition, changePosition } from '../../src/cdc/change-position.js';
 import { tagGlobalTransaction } from '../../src/cdc/global-transaction.js';

@@ -127,9 +127,15 @@ export class ChangeReplica {
 
   #rows(shard: string, table: string): Rows {
     let tables = this.tables.get(shard);
-    if (!tables) this.tables.set(shard, (tables = new Map()));
+    if (!tables) {
+      tables = new Map();
+      this.tables.set(shard, tables);
+    }
     let rows = tables.get(table);
-    if (!rows) tables.set(table, (rows = new Map()));
+    if (!rows) {
+      rows = new Map();
+      tables.set(table, rows);
+    }
     return rows;
   }
 
