@@ -42,5 +42,6 @@ export const SqlState = {
   undefinedTable: '42P01',
   serializationFailure: '40001',
   objectNotInPrerequisiteState: '55000',
+  protocolViolation: '08P01',
   internalError: 'XX000',
 } as const;

@@ -213,6 +213,67 @@ describe('cursors over a cross-shard read', () => {
     expect((await client.query('SELECT count(*)::int AS n FROM tenants')).rows).toEqual([{ n: 1000 }]);
   });
 
+  it("sends binary results of a cross-shard read exactly as the shard sends them for one shard's rows", async () => {
+    const client = await session(sy);
+    const binaryRows = async (sql: string, params: Uint8Array[] = [], paramTypes: number[] = []) => {
+      const frames = await exchange(client, [
+        serialize.parse({ text: sql, types: paramTypes }),
+        serialize.bind({
+          values: params.map((p) => Buffer.from(p)),
+          binary: true,
+          valueMapper: (v) => v,
+        }),
+        serialize.describe({ type: 'P', name: '' }),
+        serialize.execute({}),
+        serialize.sync(),
+      ]);
+      const description = frames.find((f) => f.type === T('T'));
+      const formats = description ? rowDescriptionFormats(description.body) : [];
+      const errors = frames.filter((f) => f.type === T('E')).map((f) => decodeNoticeFields(f).message);
+      expect(errors).toEqual([]);
+      return { formats, rows: frames.filter((f) => f.type === T('D')).map((f) => decodeDataRow(f)) };
+    };
+    const scatters = async (sql: string) => {
+      const plan = await exchange(client, [serialize.query(`EXPLAIN ${sql}`)]);
+      return plan.some((f) => f.type === T('D') && Buffer.from(f.body).includes('scatter-gather'));
+    };
+    // A tenant id with no rows whose shard differs from tenant 7's: `IN (7, other)` scatters.
+    let other = 100_000;
+    while (!(await scatters(`SELECT id FROM tasks WHERE tenant_id IN (7, ${other})`))) other++;
+    const columns =
+      'id, title, status, priority, estimate, due, done_at, assignee_id, ARRAY[priority, 1] AS arr, estimate::float8 AS f, done_at IS NULL AS open, estimate::float4 AS r';
+    const one = await binaryRows(`SELECT ${columns} FROM tasks WHERE tenant_id = 7 ORDER BY id`);
+    const merged = await binaryRows(
+      `SELECT ${columns} FROM tasks WHERE tenant_id IN (7, ${other}) ORDER BY id`,
+    );
+    expect(one.rows.length).toBe(30);
+    expect(merged.formats).toEqual(Array(12).fill(1));
+    expect(merged.rows.map(hexRow)).toEqual(one.rows.map(hexRow));
+    const aggregates =
+      'count(*), sum(estimate), avg(estimate), max(due), min(done_at), bool_or(done_at IS NULL), sum(priority), avg(priority), max(title)';
+    const oneAgg = await binaryRows(`SELECT ${aggregates} FROM tasks WHERE tenant_id = 7`);
+    const mergedAgg = await binaryRows(`SELECT ${aggregates} FROM tasks WHERE tenant_id IN (7, ${other})`);
+    expect(mergedAgg.formats).toEqual(Array(9).fill(1));
+    expect(mergedAgg.rows.map(hexRow)).toEqual(oneAgg.rows.map(hexRow));
+    // Binary parameters the merge itself reads (LIMIT, OFFSET) are read by their declared type.
+    const int8 = (n: bigint) => {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigInt64(0, n);
+      return b;
+    };
+    const page = await binaryRows(
+      'SELECT id FROM tenants ORDER BY id LIMIT $1 OFFSET $2',
+      [int8(3n), int8(4n)],
+      [20, 20],
+    );
+    expect(page.rows.map(([id]) => new DataView(id!.buffer, id!.byteOffset, 8).getBigInt64(0))).toEqual([
+      5n,
+      6n,
+      7n,
+    ]);
+    client.socket.destroy();
+  });
+
   it('a statement sent while a cross-shard read is suspended closes it and runs normally', async () => {
     const client = await sy.client();
     const cursor = client.query(new Cursor('SELECT id FROM tenants ORDER BY id'));
@@ -228,3 +289,22 @@ describe('cursors over a cross-shard read', () => {
     ]);
   });
 });
+
+/** The format code of each field of a RowDescription body. */
+function rowDescriptionFormats(body: Uint8Array): number[] {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const count = view.getUint16(0);
+  const formats: number[] = [];
+  let at = 2;
+  for (let i = 0; i < count; i++) {
+    while (body[at] !== 0) at++;
+    at += 1 + 16;
+    formats.push(view.getInt16(at));
+    at += 2;
+  }
+  return formats;
+}
+
+function hexRow(row: (Uint8Array | null)[]): (string | null)[] {
+  return row.map((v) => (v === null ? null : Buffer.from(v).toString('hex')));
+}

@@ -7,6 +7,7 @@ import type { TextRow as MergedRow, ScatterPlan } from '../../router/merge/merge
 import type { MergeRuntime } from '../../router/merge/merge-ports.js';
 import { SqlState } from '../../util/errors.js';
 import { encodeCommandComplete, encodeDataRow, encodeRowDescription, type RowField } from '../codec/index.js';
+import { columnFormats, paramTexts, type RowEncoder, rowEncoder } from './result-formats.js';
 import type { BindParam, SessionContext } from './session-context.js';
 import { SessionError } from './session-error.js';
 import type { SessionOutput } from './session-output.js';
@@ -18,23 +19,25 @@ import { type ShardRows, shardRows, type TextRow } from './shard-rows.js';
 export interface ScatterOptions {
   /** Send a RowDescription first (simple protocol; the extended protocol describes on Describe). */
   readonly describe: boolean;
-  /** Result formats the client asked for in Bind (only text is supported for merged results). */
+  /** Result formats the client asked for in Bind (text, binary, or one per column). */
   readonly resultFormats: readonly number[];
 }
 
-const decoder = new TextDecoder();
 const UNKNOWN_OID = 705;
 
-/** The client's RowDescription fields for merged columns (text format, no source table). */
-export function mergedRowDescription(columns: readonly ResultColumn[]): Uint8Array {
-  const fields: RowField[] = columns.map((c) => ({
+/** The client's RowDescription fields for merged columns (in `formats`, no source table). */
+export function mergedRowDescription(
+  columns: readonly ResultColumn[],
+  formats: readonly (0 | 1)[] = [],
+): Uint8Array {
+  const fields: RowField[] = columns.map((c, i) => ({
     name: c.name,
     tableOid: 0,
     columnNumber: 0,
     typeOid: c.typeOid,
     typeSize: -1,
     typeModifier: -1,
-    format: 0,
+    format: formats[i] ?? 0,
   }));
   return encodeRowDescription(fields);
 }
@@ -66,8 +69,12 @@ async function readOneAfterAnother(
 /** A started cross-shard read: its columns, and its merged rows pulled batch by batch. */
 export interface OpenScatter {
   readonly columns: readonly ResultColumn[];
+  /** Each column's format, as the client asked in Bind. */
+  readonly formats: readonly (0 | 1)[];
   /** The merged rows; `return()` stops early and reads the shards' remaining answers off their pipes. */
   readonly rows: AsyncGenerator<MergedRow[]>;
+  /** A merged row as DataRow values in the client's formats. */
+  readonly encode: RowEncoder;
 }
 
 /**
@@ -82,10 +89,12 @@ export async function openScatter(
   params: readonly BindParam[],
   resultFormats: readonly number[],
 ): Promise<OpenScatter> {
-  if (resultFormats.some((f) => f === 1)) {
+  const texts = paramTexts(params);
+  if (texts.includes(undefined) && mergeUsesParams(scatter)) {
     throw new SessionError(
       SqlState.featureNotSupported,
-      'binary results of a cross-shard read are not supported yet; ask for text results',
+      'a binary parameter of undeclared type is used by the merge of this cross-shard read',
+      { hint: 'declare the parameter types in Parse, or send the parameters in text format' },
     );
   }
   const shards =
@@ -105,15 +114,18 @@ export async function openScatter(
       scatter.merge,
       {
         fields: fields.map((f) => ({ name: f.name, typeOid: f.typeOid })),
-        params: params.map((p) =>
-          p.value === null ? null : p.format === 0 ? decoder.decode(p.value) : null,
-        ),
+        params: texts.map((t) => t ?? null),
         // An untyped parameter is an unknown-typed literal to the merge, typed by its context as PostgreSQL does.
         paramTypes: params.map((p) => p.typeOid || UNKNOWN_OID),
       },
       runtime,
     );
-    return { columns: merge.columns, rows: merge.rows(reads.map((r) => r.rows)) };
+    const formats = columnFormats(resultFormats, merge.columns.length);
+    const encode = rowEncoder(
+      merge.columns.map((c) => c.typeOid),
+      formats,
+    );
+    return { columns: merge.columns, formats, rows: merge.rows(reads.map((r) => r.rows)), encode };
   } catch (error) {
     // Nothing was merged: every shard's answers still have to be read off its connection.
     await Promise.allSettled(reads.map((r) => r.close()));
@@ -132,12 +144,28 @@ export async function runScatter(
   options: ScatterOptions,
 ): Promise<void> {
   const open = await openScatter(ctx, links, runtime, scatter, params, options.resultFormats);
-  if (options.describe) out.push(mergedRowDescription(open.columns));
+  if (options.describe) out.push(mergedRowDescription(open.columns, open.formats));
   let count = 0;
   for await (const batch of open.rows) {
-    for (const row of batch) out.push(encodeDataRow(row));
+    for (const row of batch) out.push(encodeDataRow(open.encode(row)));
     count += batch.length;
     await out.relieve();
   }
   out.push(encodeCommandComplete(`SELECT ${count}`));
+}
+
+const usesParams = new WeakMap<ScatterPlan, boolean>();
+
+/** True when the merge itself reads parameters (LIMIT/OFFSET $n, or $n in expressions it evaluates). */
+function mergeUsesParams(scatter: ScatterPlan): boolean {
+  let uses = usesParams.get(scatter);
+  if (uses === undefined) {
+    const merge = scatter.merge;
+    uses =
+      merge.limit?.kind === 'param' ||
+      merge.offset?.kind === 'param' ||
+      JSON.stringify(merge.aggregate ?? null).includes('"ParamRef"');
+    usesParams.set(scatter, uses);
+  }
+  return uses;
 }

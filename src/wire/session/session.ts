@@ -29,6 +29,7 @@ import {
   rebindStatement,
   SYNC,
 } from './frontend-messages.js';
+import { withFormats } from './result-formats.js';
 import type { BindParam, SessionContext } from './session-context.js';
 import { errorResponseFor, SessionError } from './session-error.js';
 import { SessionOutput } from './session-output.js';
@@ -244,7 +245,7 @@ export class Session implements SessionHandler {
       const portal = this.#portals.get(message.name);
       if (!portal) throw new SessionError('34000', `portal "${message.name}" does not exist`);
       if (portal.kind === 'shard') portal.pipe.send(message.raw.slice(), 'describe-portal');
-      else if (portal.kind === 'scatter') await this.#describeScatter(portal.statement);
+      else if (portal.kind === 'scatter') await this.#describeScatter(portal.statement, portal.resultFormats);
       else await this.#runner.local(encodeNoData());
       return;
     }
@@ -261,7 +262,7 @@ export class Session implements SessionHandler {
    * Describe of a cross-shard read's portal: its rows have the columns the client's statement has on
    * any one shard (the merge returns exactly those), so one shard describes it.
    */
-  async #describeScatter(statement: PreparedStatement): Promise<void> {
+  async #describeScatter(statement: PreparedStatement, formats: readonly number[]): Promise<void> {
     const pipe = await this.#runner.pipeFor(this.#links.anyShard(), false);
     this.#ensurePrepared(pipe, statement);
     const frames: Frame[] = [];
@@ -270,7 +271,8 @@ export class Session implements SessionHandler {
     });
     await this.#runner.settle(true);
     const rows = frames.find((f) => f.type === B.rowDescription || f.type === B.noData);
-    if (rows) await this.#runner.local(rows.raw);
+    if (rows)
+      await this.#runner.local(rows.type === B.rowDescription ? withFormats(rows, formats) : rows.raw);
   }
 
   async #execute(message: Execute): Promise<void> {

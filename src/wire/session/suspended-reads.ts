@@ -51,7 +51,7 @@ export class SuspendedReads {
           read.at = 0;
         }
         while (read.at < read.pending.length && (limit === 0 || sent < limit)) {
-          this.out.push(encodeDataRow(read.pending[read.at++]!));
+          this.out.push(encodeDataRow(read.open.encode(read.pending[read.at++]!)));
           sent++;
         }
         await this.out.relieve();
