@@ -138,6 +138,8 @@ export class PostgresChangeSource implements ChangeSource {
       seconds = oldest ? secondsSince(oldest) : 0;
     } else if (server.active) {
       seconds = null;
+    } else if (server.bytes === 0) {
+      seconds = 0;
     } else {
       const oldest = await oldestHeldCommit(db, slot, publicationName);
       seconds = oldest === undefined ? null : oldest === null ? 0 : secondsSince(oldest);
