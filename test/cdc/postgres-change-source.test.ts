@@ -127,7 +127,7 @@ describeWithPostgres('PostgreSQL change source', () => {
       /is being read by another connection/,
     );
     await first.close();
-    await iterator.return?.();
+    await iterator.return?.(undefined);
   });
 
   it('names the privileges it lacks, with the SQL an administrator can run', async () => {
