@@ -5,9 +5,9 @@
 // hashing code has seen every key type (what a process serving many streams gets).
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { AlwaysHashStrategy } from '../../src/stream/always-hash-strategy.js';
-import { eventRow, type PartitioningStrategy } from '../../src/stream/partitioning-strategy.js';
+import type { PartitioningStrategy } from '../../src/stream/partitioning-strategy.js';
 import { RoundRobinStrategy } from '../../src/stream/round-robin-strategy.js';
-import type { RoutableEvent } from '../../src/stream/routable-event.js';
+import { type RoutableEvent, routableEventAccess } from '../../src/stream/routable-event.js';
 import { SmartRepartitionStrategy } from '../../src/stream/smart-repartition-strategy.js';
 import { StickyStrategy } from '../../src/stream/sticky-strategy.js';
 import type { StreamQuery } from '../../src/stream/stream-query.js';
@@ -84,7 +84,7 @@ function measureBatches(strategy: PartitioningStrategy, sample: readonly Routabl
   const batches = Array.from({ length: EVENTS / 256 }, (_, i) => sample.slice(i * 256, (i + 1) * 256));
   return opsPerSecond((n) => {
     for (let done = 0, b = 0; done < n; done += 256, b = (b + 1) % batches.length) {
-      strategy.routeBatch(batches[b]!, eventRow, out);
+      strategy.routeBatch(batches[b]!, routableEventAccess, out);
       sink += out[0]!;
     }
   }, ITERATIONS);

@@ -22,14 +22,34 @@ export {
   keyPartitioner,
   MAX_PARTITIONS,
 } from './key-partitioner.js';
+export type {
+  HandlerSpec,
+  PartitionContext,
+  PartitionHandler,
+  PartitionHandlerFactory,
+} from './partition-handler.js';
+export { defineHandler } from './partition-handler.js';
+export type { LaneState, PartitionMetrics } from './partition-lane.js';
 export {
-  eventRow,
+  PartitionedProcessor,
+  type ProcessorMetrics,
+  type ProcessorOptions,
+} from './partitioned-processor.js';
+export {
   type PartitioningStrategy,
   STRATEGY_NAMES,
   type StrategyName,
 } from './partitioning-strategy.js';
 export { RoundRobinStrategy } from './round-robin-strategy.js';
-export { type RoutableEvent, type Row, type RowChange, rowOfChange } from './routable-event.js';
+export {
+  changeEventAccess,
+  type EventAccess,
+  type RoutableEvent,
+  type Row,
+  type RowChange,
+  routableEventAccess,
+  rowOfChange,
+} from './routable-event.js';
 export { SmartRepartitionStrategy } from './smart-repartition-strategy.js';
 export { StickyStrategy } from './sticky-strategy.js';
 export {

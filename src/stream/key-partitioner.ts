@@ -50,6 +50,10 @@ const NULL_LO = 0x7f4a7c15 | 0;
 const NULL_MURMUR2 = murmur2(new Uint8Array([0]));
 const INT8_MIN = -(2n ** 63n);
 const INT8_MAX = 2n ** 63n - 1n;
+// Change capture delivers int8 as bigint; one in this range is read as a number, which hashes the
+// same (equal integers hash alike in every form) without the keyspace's BigInt path.
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const TWO_32 = 4294967296;
 
 type ValueHash = (value: unknown, out: Int32Array) => void;
@@ -172,7 +176,8 @@ function valueHash(name: 'postgres' | 'murmur3', type: KeyType | undefined, colu
   if (type) {
     const typed = hasher.columnHash(type);
     return (value, out) => {
-      if (value === null) nullPoint(out);
+      if (typeof value === 'bigint' && value >= SAFE_MIN && value <= SAFE_MAX) typed(Number(value), out);
+      else if (value === null) nullPoint(out);
       else if (value === undefined) throw missingKeyColumn(column);
       else typed(value as KeyValue, out);
     };
@@ -186,7 +191,8 @@ function valueHash(name: 'postgres' | 'murmur3', type: KeyType | undefined, colu
     } else if (typeof value === 'string') {
       text(value, out);
     } else if (typeof value === 'bigint') {
-      if (value >= INT8_MIN && value <= INT8_MAX) int8(value, out);
+      if (value >= SAFE_MIN && value <= SAFE_MAX) int8(Number(value), out);
+      else if (value >= INT8_MIN && value <= INT8_MAX) int8(value, out);
       else text(String(value), out);
     } else if (value === null) {
       nullPoint(out);
@@ -230,6 +236,9 @@ class Murmur2KeyPartitioner implements KeyPartitioner {
       const decimal = type === undefined || type === 'int8';
       this.single = (value) => {
         if (typeof value === 'number' && decimal && Number.isSafeInteger(value)) return murmur2Integer(value);
+        if (typeof value === 'bigint' && decimal && value >= SAFE_MIN && value <= SAFE_MAX) {
+          return murmur2Integer(Number(value));
+        }
         if (value === null) return NULL_MURMUR2;
         if (value === undefined) throw missingKeyColumn(column);
         return murmur2Text(type ? typedText(type, value) : plainText(value));

@@ -4,7 +4,8 @@ import { AlwaysHashStrategy } from './always-hash-strategy.js';
 import type { HandlerSpec } from './partition-handler.js';
 import { PartitionedProcessor, type ProcessorOptions } from './partitioned-processor.js';
 import type { PartitioningStrategy } from './partitioning-strategy.js';
-import type { TestChange, TestHandlerOptions } from './processor-test-handlers.js';
+import type { TestCaptureChange, TestChange, TestHandlerOptions } from './processor-test-handlers.js';
+import { changeEventAccess } from './routable-event.js';
 import { SmartRepartitionStrategy } from './smart-repartition-strategy.js';
 import { StreamError, StreamErrorCode } from './stream-errors.js';
 import type { StreamQuery } from './stream-query.js';
@@ -167,7 +168,7 @@ describe('PartitionedProcessor', () => {
           await processor.terminate();
         },
       ),
-      { numRuns: 6 },
+      { numRuns: 4 },
     );
   });
 
@@ -228,6 +229,39 @@ describe('PartitionedProcessor', () => {
     expect(((error as StreamError).cause as Error).message).toBe('injected failure at 7');
     expect(() => processor.pushBatch(changes(1, 10))).toThrow(/failed 3 times/);
     expect(processor.metrics().partitions.some((p) => p.state === 'failed')).toBe(true);
+  });
+
+  it("routes change capture's events (shard ids, old and new rows, int8 as bigint) in place", async () => {
+    const strategy = new AlwaysHashStrategy(byKey, 2);
+    const outputs: Output[] = [];
+    const processor = new PartitionedProcessor<TestCaptureChange>({
+      strategy,
+      handler: { module: HANDLERS, export: 'recording', options: {} },
+      access: changeEventAccess,
+      batchSize: 7,
+      onOutput: (partition, seq, value) => outputs.push({ partition, seq, value: value as Output['value'] }),
+    });
+    const plain = changes(500, 31);
+    const captured = plain.map(({ shard, row }, i): TestCaptureChange => {
+      const r = { key: BigInt(row.key), n: row.n };
+      const op = (['insert', 'update', 'delete'] as const)[i % 3]!;
+      return {
+        shard: `s${shard}`,
+        shardId: shard,
+        op,
+        old: op === 'insert' ? null : r,
+        new: op === 'delete' ? null : r,
+      };
+    });
+    for (const change of captured) {
+      const full = processor.push(change);
+      if (full) await full;
+    }
+    await processor.drain();
+    await processor.close();
+    expectEachOnceInOrder(plain, outputs);
+    const check = new AlwaysHashStrategy(byKey, 2);
+    for (const { partition, value } of outputs) expect(partition).toBe(check.routeKey(0, [value.key]));
   });
 
   it('refuses changes after close', async () => {

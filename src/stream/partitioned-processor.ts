@@ -6,18 +6,21 @@ import { DEFAULT_STREAM_CONFIG } from './config.js';
 import type { HandlerSpec } from './partition-handler.js';
 import { PartitionLane, type PartitionMetrics } from './partition-lane.js';
 import type { PartitioningStrategy } from './partitioning-strategy.js';
-import type { Row } from './routable-event.js';
+import { type EventAccess, type RoutableEvent, routableEventAccess } from './routable-event.js';
 import { type StrategyMetricsSummary, summarizeStrategyMetrics } from './strategy-metrics.js';
 import { StreamError, StreamErrorCode } from './stream-errors.js';
 
 /** Options of a PartitionedProcessor; the sizes default to the `stream:` section's defaults. */
-export interface ProcessorOptions<E extends { readonly shard: number }> {
+export interface ProcessorOptions<E> {
   /** Routes each change; its `partitions` is the number of workers. */
   readonly strategy: PartitioningStrategy;
   /** The module each worker builds its partition's handler from. */
   readonly handler: HandlerSpec;
-  /** The row a change is routed by (default `event.row`; for change events `rowOfChange`). */
-  readonly rowOf?: (event: E) => Row;
+  /**
+   * How to read a change's source shard and routing row: `changeEventAccess` for change capture's
+   * events; the default reads a RoutableEvent's `shard` and `row`.
+   */
+  readonly access?: EventAccess<E>;
   /** Changes per message to a worker (default 256). */
   readonly batchSize?: number;
   /** Unacknowledged changes a partition holds before `push` asks the producer to wait (default 8192). */
@@ -40,9 +43,10 @@ export interface ProcessorMetrics {
  * N partitions on N worker threads, fed by a partitioning strategy.
  *
  * @example
- *   const processor = new PartitionedProcessor<OrderChange>({
+ *   const processor = new PartitionedProcessor<ChangeEvent>({
  *     strategy: createStrategy({ strategy: 'smart' }, query, 2),
  *     handler: { module: new URL('./revenue-handler.ts', import.meta.url) },
+ *     access: changeEventAccess,
  *   });
  *   for await (const change of changes) {
  *     const full = processor.push(change);
@@ -51,10 +55,10 @@ export interface ProcessorMetrics {
  *   const perPartition = await processor.collect(); // each handler's result()
  *   await processor.close();
  */
-export class PartitionedProcessor<E extends { readonly shard: number }> {
+export class PartitionedProcessor<E = RoutableEvent> {
   readonly strategy: PartitioningStrategy;
   private readonly lanes: PartitionLane[];
-  private readonly rowOf: (event: E) => Row;
+  private readonly access: EventAccess<E>;
   private routes = new Int32Array(1024);
   private flushScheduled = false;
   private closed = false;
@@ -76,7 +80,7 @@ export class PartitionedProcessor<E extends { readonly shard: number }> {
       }
     }
     this.strategy = options.strategy;
-    this.rowOf = options.rowOf ?? ((event) => (event as unknown as { row: Row }).row);
+    this.access = options.access ?? (routableEventAccess as unknown as EventAccess<E>);
     const laneOptions = {
       ...sizes,
       partitions: this.strategy.partitions,
@@ -104,7 +108,7 @@ export class PartitionedProcessor<E extends { readonly shard: number }> {
    */
   push(event: E): Promise<void> | undefined {
     if (this.closed) throw closedError();
-    const lane = this.lanes[this.strategy.routeRow(event.shard, this.rowOf(event))]!;
+    const lane = this.lanes[this.strategy.routeRow(this.access.shard(event), this.access.row(event))]!;
     if (lane.failure) throw lane.failure;
     this.scheduleFlush();
     return lane.push(event);
@@ -118,7 +122,7 @@ export class PartitionedProcessor<E extends { readonly shard: number }> {
     this.checkOpen();
     if (this.routes.length < events.length) this.routes = new Int32Array(events.length);
     const routes = this.routes;
-    this.strategy.routeBatch(events, this.rowOf, routes);
+    this.strategy.routeBatch(events, this.access, routes);
     let wait: Promise<void> | undefined;
     const lanes = this.lanes;
     for (let i = 0; i < events.length; i++) {

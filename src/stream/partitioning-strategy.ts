@@ -3,7 +3,7 @@
 // rows, key tuples or whole batches. Implementations: AlwaysHashStrategy, SmartRepartitionStrategy,
 // RoundRobinStrategy, StickyStrategy; `createStrategy` builds one from configuration.
 import { checkPartitionCount } from './key-partitioner.js';
-import type { RoutableEvent, Row } from './routable-event.js';
+import type { EventAccess, RoutableEvent, Row } from './routable-event.js';
 import { newStrategyMetrics, type StrategyMetrics } from './strategy-metrics.js';
 import type { StreamQuery } from './stream-query.js';
 
@@ -21,7 +21,7 @@ export const STRATEGY_NAMES: readonly StrategyName[] = ['always_hash', 'smart', 
  *
  * @example
  *   const strategy = createStrategy({ strategy: 'smart' }, query, 8);
- *   const partition = strategy.routeRow(change.shard, rowOfChange(change));
+ *   const partition = strategy.routeRow(change.shardId, rowOfChange(change));
  */
 export interface PartitioningStrategy {
   readonly name: StrategyName;
@@ -39,18 +39,11 @@ export interface PartitioningStrategy {
   /** The partition of a change from `shard` whose key (in key column order) is `key`. */
   routeKey(shard: number, key: readonly unknown[]): number;
   /**
-   * Routes `events` into `out` (`out[i]` = partition of `events[i]`), reading each routing row with
-   * `rowOf`, and adds the time taken to `metrics.routeNanos`.
+   * Routes `events` into `out` (`out[i]` = partition of `events[i]`), reading shard and row through
+   * `access`, and adds the time taken to `metrics.routeNanos`.
    */
-  routeBatch<E extends { readonly shard: number }>(
-    events: readonly E[],
-    rowOf: (event: E) => Row,
-    out: Int32Array,
-  ): void;
+  routeBatch<E>(events: readonly E[], access: EventAccess<E>, out: Int32Array): void;
 }
-
-/** `rowOf` for RoutableEvents. */
-export const eventRow = (event: RoutableEvent): Row => event.row;
 
 /** Counting, timing and the routeRow-based entry points shared by every strategy. */
 export abstract class StrategyBase implements PartitioningStrategy {
@@ -70,16 +63,12 @@ export abstract class StrategyBase implements PartitioningStrategy {
     return this.routeRow(event.shard, event.row);
   }
 
-  routeBatch<E extends { readonly shard: number }>(
-    events: readonly E[],
-    rowOf: (event: E) => Row,
-    out: Int32Array,
-  ): void {
+  routeBatch<E>(events: readonly E[], access: EventAccess<E>, out: Int32Array): void {
     const t0 = performance.now();
     const n = events.length;
     for (let i = 0; i < n; i++) {
       const event = events[i]!;
-      out[i] = this.routeRow(event.shard, rowOf(event));
+      out[i] = this.routeRow(access.shard(event), access.row(event));
     }
     this.metrics.routeNanos += Math.round((performance.now() - t0) * 1e6);
     this.metrics.timedDecisions += n;

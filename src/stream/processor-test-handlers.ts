@@ -3,11 +3,29 @@
 // `failAt[i]`, so each injected failure happens once and the run is deterministic.
 import { defineHandler } from './partition-handler.js';
 
+/** A test row: key, the change's number among its key's changes, and an amount to sum. */
+export type TestRow = { readonly key: number; readonly n: number; readonly amount: number };
+
 /** A change as the tests send it. */
 export interface TestChange {
   readonly table: string;
   readonly shard: number;
-  readonly row: { readonly key: number; readonly n: number; readonly amount: number };
+  readonly row: TestRow;
+}
+
+/** A change shaped like change capture's (shard name and id, old and new rows, int8 as bigint). */
+export interface TestCaptureChange {
+  readonly shard: string;
+  readonly shardId: number;
+  readonly op: 'insert' | 'update' | 'delete';
+  readonly old: { readonly key: bigint; readonly n: number } | null;
+  readonly new: { readonly key: bigint; readonly n: number } | null;
+}
+
+function keyAndN(change: TestChange | TestCaptureChange): { key: number; n: number } {
+  if ('row' in change) return { key: change.row.key, n: change.row.n };
+  const row = (change.new ?? change.old)!;
+  return { key: Number(row.key), n: row.n };
 }
 
 /** What the tests' handlers accept as options. */
@@ -32,7 +50,7 @@ function failure(
 }
 
 /** Emits `{ key, n }` for every change it handles. */
-export const recording = defineHandler<TestChange, { key: number; n: number }>((ctx) => {
+export const recording = defineHandler<TestChange | TestCaptureChange, { key: number; n: number }>((ctx) => {
   const options = ctx.options as TestHandlerOptions;
   return {
     handle(change, seq) {
@@ -40,7 +58,7 @@ export const recording = defineHandler<TestChange, { key: number; n: number }>((
       if (fail === 'exit') process.exit(3);
       if (fail === 'throw') throw new Error(`injected failure at ${seq}`);
       if (fail === 'reject') return Promise.reject(new Error(`injected rejection at ${seq}`));
-      ctx.emit({ key: change.row.key, n: change.row.n });
+      ctx.emit(keyAndN(change));
       if (options.yieldEvery && seq % options.yieldEvery === 0) {
         return new Promise((resolve) => setTimeout(resolve, 1));
       }

@@ -5,9 +5,10 @@ import type { TableRule } from '../catalog/catalog.js';
 import { AlwaysHashStrategy } from './always-hash-strategy.js';
 import { createStrategy } from './create-strategy.js';
 import { keyPartitioner } from './key-partitioner.js';
-import { eventRow, type PartitioningStrategy } from './partitioning-strategy.js';
+import type { PartitioningStrategy } from './partitioning-strategy.js';
 import { RoundRobinStrategy } from './round-robin-strategy.js';
 import type { RoutableEvent } from './routable-event.js';
+import { changeEventAccess, routableEventAccess, rowOfChange } from './routable-event.js';
 import { SmartRepartitionStrategy } from './smart-repartition-strategy.js';
 import { StickyStrategy } from './sticky-strategy.js';
 import { summarizeStrategyMetrics } from './strategy-metrics.js';
@@ -255,13 +256,30 @@ describe('AlwaysHash', () => {
         const batch = new AlwaysHashStrategy(byStatus, 5);
         const single = new AlwaysHashStrategy(byStatus, 5);
         const out = new Int32Array(events.length);
-        batch.routeBatch(events, eventRow, out);
+        batch.routeBatch(events, routableEventAccess, out);
         expect([...out]).toEqual(events.map((e) => single.route(e)));
         expect(batch.metrics.timedDecisions).toBe(events.length);
         expect(batch.metrics.routed).toBe(events.length);
         expect(batch.metrics.routeNanos).toBeGreaterThanOrEqual(0);
       }),
     );
+  });
+});
+
+describe('change capture events', () => {
+  it('route by the new row, the old row of a delete, and refuse a truncate', () => {
+    const strategy = new AlwaysHashStrategy(byStatus, 16);
+    const paid = strategy.routeKey(0, ['paid']);
+    const changes = [
+      { shardId: 3, old: null, new: { status: 'paid' } },
+      { shardId: 1, old: { status: 'new' }, new: { status: 'paid' } },
+      { shardId: 2, old: { status: 'paid' }, new: null },
+    ];
+    const out = new Int32Array(3);
+    strategy.routeBatch(changes, changeEventAccess, out);
+    expect([...out]).toEqual([paid, paid, paid]);
+    expect(new StickyStrategy(byTenant, 2).routeRow(changeEventAccess.shard(changes[0]!), {})).toBe(1);
+    expect(() => rowOfChange({ old: null, new: null })).toThrow(/truncate/);
   });
 });
 
