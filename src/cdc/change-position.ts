@@ -43,6 +43,19 @@ export function parseChangePosition(text: unknown): ChangePosition {
   return text as ChangePosition;
 }
 
+/**
+ * The commit part of positions, to build many positions of one commit with `positionAt` (the hot
+ * path of a replication stream: one transaction, many events).
+ */
+export function positionPrefix(commit: bigint): string {
+  return changePosition(commit, 0).slice(0, 17);
+}
+
+/** The position of event `index` of the commit whose `positionPrefix` is `prefix`. */
+export function positionAt(prefix: string, index: number): ChangePosition {
+  return `${prefix}${index.toString(16).toUpperCase().padStart(8, '0')}` as ChangePosition;
+}
+
 /** The commit part: a commit LSN (PostgreSQL) or a changelog id (PGlite). */
 export function positionCommit(position: ChangePosition): bigint {
   return BigInt(`0x${position.slice(0, 16)}`);

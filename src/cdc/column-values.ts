@@ -44,18 +44,14 @@ export function typedRow(
       `${where()}: a row has ${texts.length} values but the table has ${columns.length} columns`,
     );
   }
-  // No prototype: a column may be called "__proto__".
-  const row: Record<string, PgValue> = Object.create(null);
+  const row: Record<string, PgValue> = {};
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i];
     if (text === undefined) continue;
     const column = columns[i]!;
-    if (text === null) {
-      row[column.name] = null;
-      continue;
-    }
+    let value: PgValue;
     try {
-      row[column.name] = readers.readers[i]!(text);
+      value = text === null ? null : readers.readers[i]!(text);
     } catch {
       // The parser's own message quotes the value; row values stay out of errors.
       throw new CdcError(
@@ -63,6 +59,10 @@ export function typedRow(
         `${where()}: the value of column "${column.name}" does not read as type OID ${column.typeOid}`,
       );
     }
+    // A plain object keeps V8's fast property layout; only a column named "__proto__" needs care.
+    if (column.name === '__proto__')
+      Object.defineProperty(row, '__proto__', { value, enumerable: true, writable: true });
+    else row[column.name] = value;
   }
   return row;
 }

@@ -4,7 +4,7 @@
 // and picks up Switchyard's global transaction id from a transactional logical message. Pure.
 import { CdcError, CdcErrorCode } from '../cdc-error.js';
 import type { ChangeEvent, ChangeOperation, ChangeRow, ChangeTransaction } from '../change-event.js';
-import { type ChangePosition, changePosition } from '../change-position.js';
+import { type ChangePosition, positionAt, positionPrefix } from '../change-position.js';
 import { type ColumnReaders, columnReaders, typedRow } from '../column-values.js';
 import { globalTransactionPrefix } from '../global-transaction.js';
 import { formatLsn } from '../lsn.js';
@@ -38,6 +38,8 @@ interface Relation {
 
 interface OpenTransaction {
   readonly finalLsn: bigint;
+  /** `positionPrefix(finalLsn)`. */
+  readonly prefix: string;
   transaction: ChangeTransaction;
   index: number;
 }
@@ -77,6 +79,7 @@ export class PgoutputAssembler {
         if (this.#open) throw this.#invalid('a Begin inside a transaction');
         this.#open = {
           finalLsn: message.finalLsn,
+          prefix: positionPrefix(message.finalLsn),
           index: 0,
           transaction: {
             id: String(message.xid),
@@ -154,7 +157,7 @@ export class PgoutputAssembler {
     this.#pending = {
       shard: this.shard,
       shardId: this.shardId,
-      position: changePosition(open.finalLsn, open.index++),
+      position: positionAt(open.prefix, open.index++),
       transaction: open.transaction,
       op,
       schema: relation.schema,

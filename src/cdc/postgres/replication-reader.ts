@@ -9,7 +9,8 @@ import type { ChangePosition } from '../change-position.js';
 import { decodePgoutput } from '../pgoutput/decode-pgoutput.js';
 import { FlushTracker } from '../pgoutput/flush-tracker.js';
 import { PgoutputAssembler } from '../pgoutput/pgoutput-assembler.js';
-import { decodeReplicationMessage } from '../pgoutput/replication-messages.js';
+import type { PgoutputMessage } from '../pgoutput/pgoutput-message.js';
+import { decodeReplicationMessage, type ReplicationMessage } from '../pgoutput/replication-messages.js';
 import { ReplicationConnection } from './replication-connection.js';
 
 /** What a read needs. */
@@ -135,29 +136,10 @@ export class ReplicationReader {
 
   #onData(payload: Uint8Array): void {
     try {
-      const message = decodeReplicationMessage(payload);
-      if (message.kind === 'keepalive') {
-        if (message.walEnd > this.#lastWalEnd) this.#lastWalEnd = message.walEnd;
-        if (this.#idle()) this.#tracker.idle(message.walEnd);
-        if (message.replyRequested) this.#sendStatus(true);
-        return;
-      }
-      const scratch = this.#scratch;
-      scratch.length = 0;
-      const completed = this.#assembler.push(decodePgoutput(message.data), scratch);
-      for (const event of scratch) {
-        if (this.#skipThrough !== null) {
-          if (event.position <= this.#skipThrough) continue;
-          this.#skipThrough = null;
-        }
-        this.#queue.push(event);
-      }
-      if (completed) this.#tracker.completed(completed);
-      if (!this.#paused && this.#queue.length - this.#head >= this.#options.maxQueuedEvents) {
-        this.#paused = true;
-        this.#connection?.pause();
-      }
-      if (scratch.length > 0) this.#wake?.();
+      // XLogData ('w') is nearly every message; its WAL positions are not needed, only the pgoutput
+      // message after its 25-byte header.
+      if (payload[0] === 0x77 && payload.length >= 25) this.#onChange(decodePgoutput(payload.subarray(25)));
+      else this.#onKeepalive(decodeReplicationMessage(payload));
     } catch (error) {
       this.#fail(
         error instanceof CdcError
@@ -173,6 +155,32 @@ export class ReplicationReader {
       );
       void this.#connection?.close(this.#tracker.flushed);
     }
+  }
+
+  #onKeepalive(message: ReplicationMessage): void {
+    if (message.kind !== 'keepalive') return;
+    if (message.walEnd > this.#lastWalEnd) this.#lastWalEnd = message.walEnd;
+    if (this.#idle()) this.#tracker.idle(message.walEnd);
+    if (message.replyRequested) this.#sendStatus(true);
+  }
+
+  #onChange(message: PgoutputMessage): void {
+    const scratch = this.#scratch;
+    scratch.length = 0;
+    const completed = this.#assembler.push(message, scratch);
+    for (const event of scratch) {
+      if (this.#skipThrough !== null) {
+        if (event.position <= this.#skipThrough) continue;
+        this.#skipThrough = null;
+      }
+      this.#queue.push(event);
+    }
+    if (completed) this.#tracker.completed(completed);
+    if (!this.#paused && this.#queue.length - this.#head >= this.#options.maxQueuedEvents) {
+      this.#paused = true;
+      this.#connection?.pause();
+    }
+    if (scratch.length > 0) this.#wake?.();
   }
 
   /** Nothing received is waiting for the consumer or open in a transaction. */

@@ -1,0 +1,190 @@
+// Change capture throughput from one PostgreSQL 15 shard under an insert load. In the same run:
+//  - the insert load alone (rows/s the server commits: the rate capture must keep up with);
+//  - the server's own decoding (pg_logical_slot_peek_binary_changes counted in SQL: no network, no JS);
+//  - the raw replication stream (every pgoutput message received and counted, not decoded);
+//  - Switchyard's PostgresChangeSource (decoded, typed ChangeEvents in batches, each acknowledged),
+//    draining a backlog of BENCH_CDC_ROWS inserts;
+//  - live: inserts and capture at the same time for BENCH_CDC_SECONDS, with the delay between the
+//    load's end and the capture having delivered everything.
+// Settings: BENCH_CDC_ROWS (500 000), BENCH_CDC_SECONDS (10).
+import { loadavg } from 'node:os';
+import { PostgresBackend } from '../../src/backend/postgres-backend.js';
+import { installPostgresCapture } from '../../src/cdc/postgres/install-postgres-capture.js';
+import { PostgresChangeSource } from '../../src/cdc/postgres/postgres-change-source.js';
+import { ReplicationConnection } from '../../src/cdc/postgres/replication-connection.js';
+import { findPgBin, type PgServer, startPostgres } from '../../test/harness/postgres-server.js';
+import { writeResults } from '../lib.js';
+
+const ROWS = Number(process.env.BENCH_CDC_ROWS ?? 500_000);
+const LIVE_SECONDS = Number(process.env.BENCH_CDC_SECONDS ?? 10);
+const BATCH = 10_000;
+
+const schema =
+  'CREATE TABLE events (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, kind text NOT NULL, amount numeric(12,2) NOT NULL, created_at timestamptz NOT NULL)';
+
+/** Inserts rows `from`…`to` in one statement (one transaction). */
+function insertSql(from: number, to: number): string {
+  return `INSERT INTO events SELECT g, g % 1000, 'kind-' || (g % 7), (g % 100000) / 100.0, now() FROM generate_series(${from}, ${to}) g`;
+}
+
+const rate = (count: number, ms: number) => Math.round((count / ms) * 1000);
+
+export async function run(): Promise<void> {
+  if (!findPgBin()) {
+    console.log("bench/cdc skipped: no PostgreSQL server binaries (install Debian's postgresql package)");
+    return;
+  }
+  const loadBefore = loadavg();
+  const server = await startPostgres({ settings: { shared_buffers: '256MB', max_wal_size: '4GB' } });
+  const db = new PostgresBackend('s0', { connectionString: server.url() });
+  try {
+    await db.exec(schema);
+    const slots = await installPostgresCapture(db, ['sqlpeek', 'raw', 'capture', 'live']);
+
+    // 1. The insert load alone.
+    let t0 = performance.now();
+    for (let from = 1; from <= ROWS; from += BATCH)
+      await db.exec(insertSql(from, Math.min(ROWS, from + BATCH - 1)));
+    const insertMs = performance.now() - t0;
+
+    // 2. The server's own decoding of the backlog, counted in SQL.
+    t0 = performance.now();
+    const { rows } = await db.query(
+      `SELECT count(*) FILTER (WHERE get_byte(data, 0) = 73) FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL,
+         'proto_version', '1', 'publication_names', 'switchyard_cdc')`,
+      [slots.get('sqlpeek')!],
+    );
+    const peekMs = performance.now() - t0;
+    if (Number(rows[0]![0]) !== ROWS)
+      throw new Error(`the server decoded ${rows[0]![0]} inserts, not ${ROWS}`);
+
+    // 3. The raw replication stream: messages counted, not decoded.
+    const rawMs = await rawStream(server, slots.get('raw')!);
+
+    // 4. Switchyard's change source: decoded, typed events, acknowledged per batch.
+    const source = new PostgresChangeSource({
+      shard: 's0',
+      shardId: 0,
+      consumer: 'capture',
+      connectionString: server.url(),
+      db,
+      slot: slots.get('capture')!,
+    });
+    t0 = performance.now();
+    let events = 0;
+    for await (const batch of source.read()) {
+      events += batch.length;
+      await source.acknowledge(batch[batch.length - 1]!.position);
+      if (events >= ROWS) break;
+    }
+    const captureMs = performance.now() - t0;
+    await source.close();
+
+    // 5. Live: inserts and capture at once.
+    const live = await liveRun(server, db, slots.get('live')!);
+
+    const loadAfter = loadavg();
+    const figures = {
+      'insert load alone (rows/s)': rate(ROWS, insertMs),
+      'server decoding, SQL peek (rows/s)': rate(ROWS, peekMs),
+      'raw replication stream, not decoded (messages/s)': rate(ROWS, rawMs),
+      'Switchyard change source, backlog (events/s)': rate(events, captureMs),
+      'live: inserts (rows/s)': live.insertRate,
+      'live: change source (events/s)': live.captureRate,
+      'live: delivered everything this long after the last insert (ms)': live.catchUpMs,
+    };
+    console.table(figures);
+    const file = writeResults('cdc', {
+      setup: {
+        rows: ROWS,
+        rowsPerInsertTransaction: BATCH,
+        liveSeconds: LIVE_SECONDS,
+        table: schema,
+        server:
+          'one local PostgreSQL 15 server (harness: fsync off, shared_buffers 256MB), reached over loopback TCP',
+        captureBatch: 'default maxBatch 1000, acknowledged after each batch',
+        loadAverageBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
+        loadAverageAfter: loadAfter.map((l) => Math.round(l * 100) / 100),
+      },
+      figures,
+      ratios: {
+        'change source / insert load': round(rate(events, captureMs) / rate(ROWS, insertMs)),
+        'change source / raw stream': round(rate(events, captureMs) / rate(ROWS, rawMs)),
+      },
+    });
+    console.log(`wrote ${file}`);
+  } finally {
+    await db.close();
+    server.stop();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Milliseconds to receive the slot's ROWS insert messages over a replication connection. */
+async function rawStream(server: PgServer, slot: string): Promise<number> {
+  let inserts = 0;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const t0 = performance.now();
+  const connection = await ReplicationConnection.open({
+    shard: 's0',
+    connectionString: server.url(),
+    slot,
+    publication: 'switchyard_cdc',
+    startLsn: 0n,
+    connectTimeoutMs: 5000,
+    applicationName: 'bench-raw',
+    // 'w' XLogData whose pgoutput message is an Insert ('I').
+    onData: (payload) => {
+      if (payload[0] === 0x77 && payload[25] === 0x49 && ++inserts === ROWS) done();
+    },
+    onEnd: () => {},
+  });
+  await finished;
+  const ms = performance.now() - t0;
+  await connection.close(0n);
+  return ms;
+}
+
+/** Inserts for LIVE_SECONDS while a change source reads; rates over the same window. */
+async function liveRun(server: PgServer, db: PostgresBackend, slot: string) {
+  const source = new PostgresChangeSource({
+    shard: 's0',
+    shardId: 0,
+    consumer: 'live',
+    connectionString: server.url(),
+    db,
+    slot,
+  });
+  let events = 0;
+  let inserted = 0;
+  const stop = new AbortController();
+  const reading = (async () => {
+    for await (const batch of source.read({ signal: stop.signal })) {
+      events += batch.length;
+      await source.acknowledge(batch[batch.length - 1]!.position);
+    }
+  })();
+  const t0 = performance.now();
+  let next = ROWS + 1;
+  while (performance.now() - t0 < LIVE_SECONDS * 1000) {
+    await db.exec(insertSql(next, next + 999));
+    next += 1000;
+    inserted += 1000;
+  }
+  const loadMs = performance.now() - t0;
+  const endOfLoad = performance.now();
+  while (events < inserted) await new Promise((resolve) => setTimeout(resolve, 2));
+  const lastEventAt = performance.now();
+  stop.abort();
+  await reading;
+  await source.close();
+  return {
+    insertRate: rate(inserted, loadMs),
+    captureRate: rate(events, lastEventAt - t0),
+    catchUpMs: Math.round(lastEventAt - endOfLoad),
+  };
+}
