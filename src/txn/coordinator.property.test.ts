@@ -13,7 +13,13 @@ import type { CommitStep } from './two-phase-commit.js';
 import { TxnError } from './txn-errors.js';
 
 const shardNames = ['s0', 's1', 's2', 's3'] as const;
-const steps: CommitStep[] = ['before-prepare', 'after-prepare', 'after-decision', 'after-commit'];
+const steps: CommitStep[] = [
+  'before-prepare',
+  'after-prepare',
+  'after-decision',
+  'before-commit',
+  'after-commit',
+];
 
 const action = fc.record({
   step: fc.constantFrom(...steps),

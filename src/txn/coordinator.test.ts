@@ -59,6 +59,9 @@ describe('Coordinator.commit', () => {
     expect(steps.filter((s) => s.startsWith('before-prepare'))).toHaveLength(3);
     expect(steps.slice(6)).toEqual([
       'after-decision',
+      'before-commit s0',
+      'before-commit s1',
+      'before-commit s2',
       'after-commit s0',
       'after-commit s1',
       'after-commit s2',
@@ -317,6 +320,7 @@ describe('Coordinator: a crash at each step, then recovery by a restarted coordi
     { step: 'after-prepare', shard: 's0', expected: 'absent' },
     { step: 'after-prepare', shard: 's2', expected: 'absent' },
     { step: 'after-decision', expected: 'committed' },
+    { step: 'before-commit', shard: 's1', expected: 'committed' },
     { step: 'after-commit', shard: 's0', expected: 'committed' },
     { step: 'after-commit', shard: 's2', expected: 'committed' },
   ];
@@ -339,7 +343,7 @@ describe('Coordinator: a crash at each step, then recovery by a restarted coordi
       expect(participants.map((p) => p.aborted)).toEqual([0, 0, 0]);
       await coordinator.idle();
       const decided = await log.decision(gid);
-      expect(decided).toBe(step === 'after-decision' || step === 'after-commit' ? 'commit' : undefined);
+      expect(decided).toBe(expected === 'committed' ? 'commit' : undefined);
       if (step === 'after-prepare') expect(directory.backend(shard!).prepared.has(gid)).toBe(true);
 
       const recovery = restarted({ directory, log }, { abortRetentionMs: 0, transactionTimeoutMs: 0 });

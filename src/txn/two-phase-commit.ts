@@ -21,7 +21,12 @@ import type { TxnCounters } from './txn-metrics.js';
 import type { TxnParticipant } from './txn-participant.js';
 
 /** The points of the protocol where a test can make the coordinator "crash". */
-export type CommitStep = 'before-prepare' | 'after-prepare' | 'after-decision' | 'after-commit';
+export type CommitStep =
+  | 'before-prepare'
+  | 'after-prepare'
+  | 'after-decision'
+  | 'before-commit'
+  | 'after-commit';
 
 /**
  * Fault injection for tests. `at` is called
@@ -29,7 +34,12 @@ export type CommitStep = 'before-prepare' | 'after-prepare' | 'after-decision' |
  * - `after-prepare` (shard) after each participant answered that it prepared,
  * - `after-decision` (no shard) once a decision ('commit', or 'abort' on the way to a rollback) is
  *   durable in the log,
+ * - `before-commit` (shard) before each shard's COMMIT PREPARED is sent,
  * - `after-commit` (shard) after each shard's COMMIT PREPARED succeeded.
+ *
+ * The hooks of one step are called for the participants in their order, each participant going on
+ * as soon as its own hook returns; so a test that wants exactly some shards through a step makes the
+ * others' hooks wait (return a promise) until it has crashed the coordinator.
  *
  * Throwing from `at` simulates a crash of the coordinator at that point: it calls no further hook,
  * sends nothing more to any shard, writes nothing more to the log, schedules no retry and calls no
@@ -184,6 +194,7 @@ export class TwoPhaseCommit {
     const failed: string[] = [];
     await Promise.allSettled(
       this.#shards.map(async (shard) => {
+        await this.#at('before-commit', shard);
         try {
           await finishPrepared(this.host.backend(shard), this.gid, 'commit');
         } catch (error) {
