@@ -14,8 +14,10 @@ export const CdcErrorCode = {
   notInPrerequisiteState: '55000',
   /** The user lacks a privilege capture needs. */
   insufficientPrivilege: '42501',
-  /** A source was used after close(), or read twice at once. */
+  /** A source was read twice at once, or a slot is read by another connection. */
   objectInUse: '55006',
+  /** The source (or the whole capture) was closed. */
+  closed: '08003',
 } as const;
 
 /** An error of change capture. */

@@ -113,7 +113,7 @@ export class ChangeCapture {
    * @throws CdcError 22023 for a shard or consumer that is not captured.
    */
   source(shard: string, consumer: string): ChangeSource {
-    if (this.#closed) throw new CdcError(CdcErrorCode.objectInUse, 'change capture is closed');
+    if (this.#closed) throw new CdcError(CdcErrorCode.closed, 'change capture is closed');
     const captured = this.#shards.get(shard);
     if (!captured) {
       throw new CdcError(

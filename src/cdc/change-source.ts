@@ -57,7 +57,8 @@ export interface ChangeSource {
    * delivered again (drop it by position, see `ChangeDeduplicator`). One `read` at a time.
    *
    * @throws CdcError 08006 when the connection to the shard fails (read again from your checkpoint),
-   *   55006 while another read is running, 22023 for a `from` the shard never reached.
+   *   55006 while another read is running, 22023 for a `from` the shard never reached, 08003 after
+   *   `close()`.
    */
   read(options?: ChangeReadOptions): AsyncIterable<readonly ChangeEvent[]>;
   /**

@@ -3,6 +3,7 @@
 // and after a failure (a shard restart, a dropped connection, the handler throwing) wait and read
 // again from the last persisted position.
 import { type Logger, loggerFor } from '../util/logger.js';
+import { CdcError, CdcErrorCode } from './cdc-error.js';
 import type { ChangeEvent } from './change-event.js';
 import type { ChangePosition } from './change-position.js';
 import type { ChangeSource } from './change-source.js';
@@ -29,7 +30,7 @@ export interface ConsumeChangesOptions {
 }
 
 /**
- * Runs until `signal` aborts; resolves with the last persisted position.
+ * Runs until `signal` aborts or the source is closed; resolves with the last persisted position.
  *
  * @example
  *   const stop = new AbortController();
@@ -56,7 +57,7 @@ export async function consumeChanges(options: ConsumeChangesOptions): Promise<Ch
       // A read ends only when the signal aborts or the source is closed.
       break;
     } catch (error) {
-      if (signal.aborted) break;
+      if (signal.aborted || (error instanceof CdcError && error.code === CdcErrorCode.closed)) break;
       if (options.onError) options.onError(error);
       else
         logger.warn({ err: error }, 'reading changes failed; reading again from the last persisted position');

@@ -93,7 +93,7 @@ export class MemoryChangeSource implements ChangeSource {
   }
 
   async *read(options: ChangeReadOptions = {}): AsyncGenerator<readonly ChangeEvent[]> {
-    if (this.#closed) throw new CdcError(CdcErrorCode.objectInUse, 'this change source is closed');
+    if (this.#closed) throw new CdcError(CdcErrorCode.closed, 'this change source is closed');
     if (this.#reading) throw new CdcError(CdcErrorCode.objectInUse, 'one read at a time');
     this.#reading = true;
     try {

@@ -252,7 +252,7 @@ export class PgliteChangeSource implements ChangeSource {
   }
 
   #closedError(): CdcError {
-    return new CdcError(CdcErrorCode.objectInUse, 'this change source is closed', { shard: this.shard });
+    return new CdcError(CdcErrorCode.closed, 'this change source is closed', { shard: this.shard });
   }
 }
 

@@ -154,9 +154,11 @@ export class PostgresChangeSource implements ChangeSource {
     };
   }
 
+  /** Ends a running read at once: its connection reports the acknowledged position and closes. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#closeController.abort();
+    await this.#reader?.stop();
   }
 
   /** The slot's confirmed position; refuses a `from` the server never reached. */
@@ -186,7 +188,7 @@ export class PostgresChangeSource implements ChangeSource {
   }
 
   #closedError(): CdcError {
-    return new CdcError(CdcErrorCode.objectInUse, 'this change source is closed', { shard: this.shard });
+    return new CdcError(CdcErrorCode.closed, 'this change source is closed', { shard: this.shard });
   }
 }
 
