@@ -2,6 +2,7 @@
 // validated configuration. Embedded mode (shards: N) opens PGlite shards under the data folder;
 // distributed mode opens a pool per PostgreSQL shard. Both go through the same interfaces.
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createShardBackend } from '../backend/create-shard-backend.js';
 import type { ShardBackend } from '../backend/shard-backend.js';
 import type { Catalog, ShardInfo } from '../catalog/catalog.js';
@@ -12,6 +13,7 @@ import { FileCatalogStore } from '../catalog/file-catalog-store.js';
 import { PostgresCatalogStore } from '../catalog/postgres-catalog-store.js';
 import { loadOrCreateCatalog, updateCatalog } from '../catalog/update-catalog.js';
 import { ChangeCapture } from '../cdc/change-capture.js';
+import { Coordinator, FileTxnLog, PostgresTxnLog, type TxnLog } from '../txn/index.js';
 import { ConfigError, SwitchyardError } from '../util/errors.js';
 import { type Logger, loggerFor } from '../util/logger.js';
 import { type ClusterConfig, shardNames } from './config.js';
@@ -37,6 +39,11 @@ export class Cluster {
   /** Change capture, when the configuration has a `cdc` section. */
   #changes: ChangeCapture | undefined;
   #stopping: Promise<void> | undefined;
+  /** Two-phase commit and recovery (src/txn), unless `transactions.enabled` is false. */
+  coordinator: Coordinator | undefined;
+  /** Shards that cannot take part in two-phase commit, and why (checked at start). */
+  readonly twoPhaseRefusals = new Map<string, Error>();
+  #txnLog: TxnLog | undefined;
 
   private constructor(
     readonly config: ClusterConfig,
@@ -46,6 +53,11 @@ export class Cluster {
     readonly logger: Logger,
   ) {
     this.#backends = backends;
+  }
+
+  /** Keeps the coordinator's log, closed by `stop()`. */
+  setTxnLog(log: TxnLog): void {
+    this.#txnLog = log;
   }
 
   /** True when the shards are embedded PGlite databases. */
@@ -83,6 +95,7 @@ export class Cluster {
         new Map(opened.backends.map((b) => [b.shard, b])),
         logger,
       );
+      if (config.transactions.enabled) cluster.coordinator = await startCoordinator(cluster, config);
       // --- change capture (src/cdc) ---
       if (config.cdc) cluster.#changes = await startChangeCapture(cluster, config.cdc);
       // --- end of change capture ---
@@ -139,6 +152,8 @@ export class Cluster {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       await this.#changes?.close();
+      await this.coordinator?.stop();
+      await this.#txnLog?.close();
       const results = await Promise.allSettled(this.backends().map((b) => b.close()));
       this.catalog.close();
       await this.store.close();
@@ -223,3 +238,45 @@ function startChangeCapture(
   );
 }
 // --- end of change capture ---
+
+/**
+ * The two-phase-commit coordinator: its log in the data folder (embedded) or in the catalog database
+ * (distributed), recovery run now and every `recoveryIntervalMs`, and each shard's
+ * max_prepared_transactions checked once (a shard that has none is recorded, and writes across
+ * shards that involve it are refused naming the setting).
+ */
+async function startCoordinator(cluster: Cluster, config: ClusterConfig): Promise<Coordinator> {
+  const settings = config.transactions;
+  const log: TxnLog = config.catalog.url
+    ? new PostgresTxnLog({ connection: config.catalog.url })
+    : await FileTxnLog.open({ dataDir: config.dataDir });
+  cluster.setTxnLog(log);
+  const routerId = settings.routerId ?? defaultRouterId();
+  const coordinator = new Coordinator({
+    log,
+    shards: cluster,
+    routerId,
+    transactionTimeoutMs: settings.timeoutMs,
+    abortRetentionMs: Math.max(3_600_000, 2 * settings.timeoutMs),
+    logger: loggerFor('txn', { router: routerId }),
+  });
+  const backends = cluster.backends();
+  const checks = await Promise.allSettled(backends.map((b) => coordinator.requireTwoPhase(b.shard)));
+  checks.forEach((r, i) => {
+    const shard = backends[i]?.shard ?? '?';
+    if (r.status === 'rejected') {
+      cluster.twoPhaseRefusals.set(shard, r.reason as Error);
+      cluster.logger.warn({ shard, err: r.reason }, 'this shard cannot take part in two-phase commit');
+    }
+  });
+  await coordinator.startRecovery(settings.recoveryIntervalMs);
+  return coordinator;
+}
+
+/** The host name, reduced to the characters a transaction id may hold. */
+function defaultRouterId(): string {
+  const name = hostname()
+    .replace(/[^A-Za-z0-9.:-]/g, '-')
+    .slice(0, 64);
+  return name.length > 0 ? name : 'router';
+}

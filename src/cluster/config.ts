@@ -116,6 +116,24 @@ export const configSchema = z.strictObject({
     ])
     .default({ method: 'trust', allowOnNetwork: false }),
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** Transactions across shards (two-phase commit, src/txn). */
+  transactions: z
+    .strictObject({
+      /** Two-phase commit for writes across shards; off, a transaction writes to one shard only. */
+      enabled: z.boolean().default(true),
+      /** This router's id in transaction ids: stable across restarts, unique among routers sharing a catalog. */
+      routerId: z
+        .string()
+        .regex(/^[A-Za-z0-9.:-]{1,64}$/, 'expected 1 to 64 letters, digits, ".", ":" or "-"')
+        .optional(),
+      /** A prepared transaction older than this with no decision is rolled back by recovery. */
+      timeoutMs: z.number().int().positive().default(60_000),
+      /** How often recovery looks for prepared transactions a crash left behind. */
+      recoveryIntervalMs: z.number().int().positive().default(30_000),
+      /** A session idle inside a transaction this long is closed (its shards roll back); 0: never. */
+      idleInTransactionTimeoutMs: z.number().int().nonnegative().default(0),
+    })
+    .default({ enabled: true, timeoutMs: 60_000, recoveryIntervalMs: 30_000, idleInTransactionTimeoutMs: 0 }),
   /** Most client connections served at once; one more is refused with 53300 (as PostgreSQL does). */
   maxConnections: z.number().int().min(1).max(100_000).default(200),
   homeShard: shardName.optional(),

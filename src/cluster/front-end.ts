@@ -15,11 +15,12 @@ import {
 } from '../router/range-check-sql.js';
 import { resolveRoute } from '../router/route-resolver.js';
 import { loadSqlParser } from '../sql/parse-sql.js';
+import type { Coordinator } from '../txn/index.js';
 import { ConfigError, SwitchyardError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { WireServer } from '../wire/server/index.js';
 import { Session } from '../wire/session/session.js';
-import type { SessionContext, SessionPlanner } from '../wire/session/session-context.js';
+import type { SessionContext, SessionPlanner, SessionTransactions } from '../wire/session/session-context.js';
 import type { Cluster } from './cluster.js';
 
 /** A running front end. */
@@ -61,6 +62,7 @@ export async function startFrontEnd(cluster: Cluster, options: FrontEndOptions =
     learnKeyTypes: (table, keyTypes) => learnKeyTypes(cluster, table, keyTypes),
     logger,
     sequentialScatter: options.sequentialScatter === true,
+    ...(cluster.coordinator ? { transactions: sessionTransactions(cluster, cluster.coordinator) } : {}),
   };
   let sessions = 0;
   const server = new WireServer({
@@ -184,4 +186,24 @@ function readPem(file: string): string {
   } catch (error) {
     throw new ConfigError(`cannot read the TLS file ${file}`, [], { cause: error });
   }
+}
+
+/** The coordinator as sessions use it; a shard without max_prepared_transactions is refused by name. */
+function sessionTransactions(cluster: Cluster, coordinator: Coordinator): SessionTransactions {
+  return {
+    newGid: () => coordinator.newGid(),
+    noteOnePhase: () => coordinator.noteOnePhase(),
+    commit: async (gid, participants) => {
+      const refused = participants.find((p) => cluster.twoPhaseRefusals.has(p.shard));
+      if (refused) {
+        await Promise.allSettled(participants.map((p) => p.abort()));
+        const reason = cluster.twoPhaseRefusals.get(refused.shard);
+        throw new SwitchyardError(
+          '55000',
+          `the transaction was rolled back: ${reason?.message ?? `shard ${refused.shard} cannot take part in two-phase commit`}`,
+        );
+      }
+      return coordinator.commit(gid, participants);
+    },
+  };
 }

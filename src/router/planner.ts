@@ -7,6 +7,7 @@ import { LruCache } from '../keyspace/lru-cache.js';
 import { nodeBody } from '../sql/ast-nodes.js';
 import { type ParsedStatement, parseSql } from '../sql/parse-sql.js';
 import { planScatter } from './merge/plan-scatter.js';
+import { withMultiShardWrite } from './multi-shard-write.js';
 import { emptyPlan, planStatement } from './plan-statement.js';
 import type { StatementPlan } from './route-plan.js';
 
@@ -92,7 +93,9 @@ export class Planner {
         ? [emptyPlan(sql)]
         : statements.map((s) => {
             const plan = planStatement(s, catalog);
-            return this.scatter ? withScatter(s, plan, catalog) : plan;
+            if (!this.scatter) return plan;
+            const write = withMultiShardWrite(s, plan, catalog);
+            return write === plan ? withScatter(s, plan, catalog) : deepFreeze(write);
           }),
     );
     this.cache.set(sql, plans);

@@ -37,18 +37,24 @@ export function crossShardRead(table: string, keyColumns: readonly string[], ver
 
 /** An UPDATE or DELETE (`verb`) that would change rows on every shard of `table`. */
 export function crossShardWrite(verb: string, table: string, keyColumns: readonly string[]): RefusedRoute {
-  return refused(
-    `this ${verb} writes to every shard of ${quoted(table)}: a write across shards is not supported until distributed transactions land`,
-    `add the shard key (${keyCondition(keyColumns)}) to WHERE`,
-  );
+  return {
+    ...refused(
+      `this ${verb} writes to every shard of ${quoted(table)}, which needs two-phase commit (not enabled on this cluster)`,
+      `add the shard key (${keyCondition(keyColumns)}) to WHERE`,
+    ),
+    everyShard: 'sharded',
+  };
 }
 
 /** A write to a reference table (copied to every shard). */
 export function referenceWrite(table: string): RefusedRoute {
-  return refused(
-    `a write to a reference table changes every shard: writing to ${quoted(table)} is not supported until distributed transactions land`,
-    'change reference tables through the control plane, or make the table unsharded',
-  );
+  return {
+    ...refused(
+      `a write to a reference table changes every shard: writing to ${quoted(table)} needs two-phase commit (not enabled on this cluster)`,
+      'enable two-phase commit, or make the table unsharded',
+    ),
+    everyShard: 'reference',
+  };
 }
 
 /** Makes the error a session raises for a refused route. */

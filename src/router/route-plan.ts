@@ -59,7 +59,18 @@ export type Route =
   /** Transaction control, handled by the session. */
   | { readonly type: 'transaction'; readonly action: TransactionAction }
   /** Refused: running it would give a wrong answer or is not supported yet. */
-  | { readonly type: 'refused'; readonly code: string; readonly message: string; readonly hint?: string };
+  | {
+      readonly type: 'refused';
+      readonly code: string;
+      readonly message: string;
+      readonly hint?: string;
+      /**
+       * Set when the single-shard planner refused a write because it changes every shard (`sharded`:
+       * an UPDATE or DELETE of a sharded table without its key; `reference`: a write to a reference
+       * table). The planner turns it into a write on every shard, committed with two-phase commit.
+       */
+      readonly everyShard?: 'sharded' | 'reference';
+    };
 
 /** Work to do on each shard after a DDL statement ran there (e.g. the hash-range CHECK constraint). */
 export interface DdlFollowUp {
@@ -86,6 +97,14 @@ export interface StatementPlan {
   readonly ddl?: DdlFollowUp;
   /** COPY … FROM STDIN / TO STDOUT: the format, and for a sharded table where the key sits in each row. */
   readonly copy?: CopyPlan;
+  /**
+   * A write on several shards: `every` runs the statement on every shard (route `all`; `reference`:
+   * the copies are identical, so only the first shard's rows and tag go to the client); `rows`
+   * gives each VALUES row's shard key, in order, for an INSERT whose rows belong to several shards.
+   */
+  readonly multiWrite?:
+    | { readonly kind: 'every'; readonly table: 'sharded' | 'reference' }
+    | { readonly kind: 'rows'; readonly table: string; readonly rows: readonly (readonly KeySource[])[] };
   /** EXPLAIN [ANALYZE] of the statement whose route this plan carries. */
   readonly explain?: { readonly analyze: boolean };
   /** DEALLOCATE: the statement name, or null for DEALLOCATE ALL. */

@@ -18,7 +18,8 @@ type Sharded = Extract<TablePlacement, { kind: 'sharded' }>;
 
 // Functions whose value differs from one shard (or one call) to the next: each shard's transaction
 // starts at its own time, and random numbers and sequences are per database.
-const VOLATILE = new Set([
+/** Functions whose value differs from shard to shard (each shard calls them on its own). */
+export const VOLATILE = new Set([
   'random',
   'random_normal',
   'setseed',
@@ -42,7 +43,8 @@ const VOLATILE = new Set([
 ]);
 
 // CURRENT_DATE, CURRENT_TIME[STAMP], LOCALTIME[STAMP]: the transaction start time of each shard.
-const TIME_VALUE_PREFIXES = ['SVFOP_CURRENT_DATE', 'SVFOP_CURRENT_TIME', 'SVFOP_LOCALTIME'];
+/** SQLValueFunction ops reading the clock (each shard's transaction start differs). */
+export const TIME_VALUE_PREFIXES = ['SVFOP_CURRENT_DATE', 'SVFOP_CURRENT_TIME', 'SVFOP_LOCALTIME'];
 
 /** The first construct of `select` that a scatter-gather cannot answer exactly, or undefined. */
 export function unsupportedConstruct(select: SelectStmt): RefusedRoute | undefined {

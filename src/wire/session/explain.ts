@@ -28,6 +28,11 @@ export async function explain(
   if (target.kind === 'shard') {
     lines.push(`Switchyard: one shard (${target.shard})`);
     lines.push(...(await shardPlan(links, target.shard, plan.sql, analyze)));
+  } else if (target.kind === 'multi') {
+    throw new SessionError(
+      SqlState.featureNotSupported,
+      'EXPLAIN of a write across shards is not supported yet',
+    );
   } else {
     if (plan.paramCount > 0) {
       throw new SessionError(

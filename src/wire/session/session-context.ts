@@ -30,6 +30,27 @@ export interface SessionPlanner {
   keyTypeOf(formatType: string): KeyType;
 }
 
+/** One shard's open transaction, ended by the coordinator (see src/txn/txn-participant.ts). */
+export interface CommitParticipant {
+  readonly shard: string;
+  prepare(gid: string): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** Two-phase commit, as a session uses it (the cluster's coordinator). */
+export interface SessionTransactions {
+  /** A new global transaction id. */
+  newGid(): string;
+  /**
+   * PREPARE on every participant, the decision made durable, then COMMIT PREPARED everywhere.
+   * Resolves once the decision to commit is durable; rejects with SQLSTATE 40000 (or the shard's
+   * class-40 code) when the transaction was rolled back everywhere.
+   */
+  commit(gid: string, participants: readonly CommitParticipant[]): Promise<unknown>;
+  /** Counts a transaction that committed on one shard without two-phase commit. */
+  noteOnePhase(): void;
+}
+
 /** Everything a session depends on. */
 export interface SessionContext {
   readonly planner: SessionPlanner;
@@ -40,6 +61,8 @@ export interface SessionContext {
   /** Records the shard key types of a table created through Switchyard (first time only). */
   learnKeyTypes(table: string, keyTypes: readonly KeyType[]): Promise<void>;
   readonly logger: Logger;
+  /** Two-phase commit; without it a transaction may write to one shard only. */
+  readonly transactions?: SessionTransactions;
   /**
    * Read the shards of a cross-shard read one after the other, holding each one's rows, instead of
    * all at once (only for measuring what parallelism gains: `bench/scatter`).

@@ -29,6 +29,7 @@ import {
   rebindStatement,
   SYNC,
 } from './frontend-messages.js';
+import { writesSeveralShards } from './multi-shard-write.js';
 import { withFormats } from './result-formats.js';
 import type { BindParam, SessionContext } from './session-context.js';
 import { errorResponseFor, SessionError } from './session-error.js';
@@ -57,6 +58,14 @@ type Portal =
   | {
       readonly kind: 'scatter';
       readonly scatter: ScatterPlan;
+      readonly statement: PreparedStatement;
+      readonly params: readonly BindParam[];
+      readonly resultFormats: readonly number[];
+    }
+  /** A write across shards, run at Execute with the Bind's parameters. */
+  | {
+      readonly kind: 'multi';
+      readonly plan: StatementPlan;
       readonly statement: PreparedStatement;
       readonly params: readonly BindParam[];
       readonly resultFormats: readonly number[];
@@ -196,6 +205,16 @@ export class Session implements SessionHandler {
   async #bind(message: Bind): Promise<void> {
     const statement = this.#statement(message.statement);
     const plan = statement.plan;
+    if (plan?.multiWrite) {
+      this.#runner.checkNotAborted(plan);
+      const params = this.#bindParams(message, statement);
+      if (writesSeveralShards(this.#ctx, plan, params)) {
+        const resultFormats = [...message.resultFormats];
+        this.#portals.set(message.portal, { kind: 'multi', plan, statement, params, resultFormats });
+        await this.#runner.local(encodeBindComplete());
+        return;
+      }
+    }
     if (
       !plan ||
       !forwardable.has(plan.kind) ||
@@ -215,12 +234,7 @@ export class Session implements SessionHandler {
       return;
     }
     this.#runner.checkNotAborted(plan);
-    const params: BindParam[] = message.parameters.map((value, i) => ({
-      // Copied: a cross-shard read uses them at Execute, after this batch of messages.
-      value: value === null ? null : value.slice(),
-      format: formatOf(message.parameterFormats, i),
-      typeOid: statement.parameterTypes[i] ?? 0,
-    }));
+    const params = this.#bindParams(message, statement);
     const where = this.#runner.target(plan, params);
     if (where.kind === 'scatter') {
       const resultFormats = [...message.resultFormats];
@@ -234,10 +248,21 @@ export class Session implements SessionHandler {
       await this.#runner.local(encodeBindComplete());
       return;
     }
+    if (where.kind !== 'shard')
+      throw new SessionError(SqlState.internalError, 'a write across shards was bound as one');
     const pipe = await this.#runner.pipeFor(where.shard, plan.writes);
     this.#ensurePrepared(pipe, statement);
     pipe.send(rebindStatement(message.raw, statement.internal), 'bind');
     this.#portals.set(message.portal, { kind: 'shard', pipe });
+  }
+
+  /** Bind's parameters, copied: a cross-shard statement uses them at Execute, after this batch. */
+  #bindParams(message: Bind, statement: PreparedStatement): BindParam[] {
+    return message.parameters.map((value, i) => ({
+      value: value === null ? null : value.slice(),
+      format: formatOf(message.parameterFormats, i),
+      typeOid: statement.parameterTypes[i] ?? 0,
+    }));
   }
 
   async #describe(message: Describe): Promise<void> {
@@ -245,7 +270,8 @@ export class Session implements SessionHandler {
       const portal = this.#portals.get(message.name);
       if (!portal) throw new SessionError('34000', `portal "${message.name}" does not exist`);
       if (portal.kind === 'shard') portal.pipe.send(message.raw.slice(), 'describe-portal');
-      else if (portal.kind === 'scatter') await this.#describeScatter(portal.statement, portal.resultFormats);
+      else if (portal.kind === 'scatter' || portal.kind === 'multi')
+        await this.#describeScatter(portal.statement, portal.resultFormats);
       else await this.#runner.local(encodeNoData());
       return;
     }
@@ -280,6 +306,14 @@ export class Session implements SessionHandler {
     if (!portal) throw new SessionError('34000', `portal "${message.portal}" does not exist`);
     if (portal.kind === 'shard') {
       portal.pipe.send(message.raw.slice(), 'execute');
+      return;
+    }
+    if (portal.kind === 'multi') {
+      await this.#suspended.closeAll();
+      await this.#runner.multiWrite(portal.plan, portal.params, {
+        describe: false,
+        resultFormats: portal.resultFormats,
+      });
       return;
     }
     if (portal.kind === 'scatter') {

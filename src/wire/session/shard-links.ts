@@ -2,8 +2,9 @@
 // touch. A session opens a connection to a shard the first time a statement goes there and keeps it
 // until the client leaves (session pooling), so prepared statements and settings stay put.
 //
-// Until distributed transactions exist, a transaction (explicit, or the implicit one of an
-// extended-protocol batch) may write to one shard only; it may read from others.
+// An explicit transaction (or the implicit one of a multi-statement query string) may write to
+// several shards when the cluster has a two-phase-commit coordinator; an extended-protocol batch
+// without BEGIN commits each shard at Sync, so it may write to one shard only.
 import { SqlState } from '../../util/errors.js';
 import { queryMessage, SYNC } from './frontend-messages.js';
 import type { SessionContext } from './session-context.js';
@@ -17,8 +18,8 @@ export interface Transaction {
   readonly begin: string;
   /** Shards that have joined, in order. */
   readonly shards: string[];
-  /** The shard written to, once a write happened. */
-  writeShard: string | undefined;
+  /** The shards written to, in order of first write. */
+  readonly writeShards: string[];
   /** Open savepoints, oldest first; a shard joining later gets them too. */
   readonly savepoints: string[];
 }
@@ -40,6 +41,11 @@ export class ShardLinks {
 
   constructor(ctx: SessionContext) {
     this.#ctx = ctx;
+  }
+
+  /** The cluster's two-phase commit, when it has one. */
+  get coordinator(): SessionContext['transactions'] {
+    return this.#ctx.transactions;
   }
 
   /** Pipes held now. */
@@ -72,7 +78,8 @@ export class ShardLinks {
       held.connection.close();
       if (txn?.shards.includes(shard)) {
         txn.shards.splice(txn.shards.indexOf(shard), 1);
-        if (txn.writeShard === shard) txn.writeShard = undefined;
+        const written = txn.writeShards.indexOf(shard);
+        if (written >= 0) txn.writeShards.splice(written, 1);
         throw new SessionError(
           SqlState.connectionFailure,
           `the connection to shard ${shard} was lost during this transaction, which the shard rolled back`,
@@ -91,8 +98,8 @@ export class ShardLinks {
       txn.shards.push(shard);
     }
     if (writes) {
-      if (txn) txn.writeShard = shard;
-      else this.batchWriteShard = shard;
+      if (!txn) this.batchWriteShard = shard;
+      else if (!txn.writeShards.includes(shard)) txn.writeShards.push(shard);
     }
     this.touched.add(pipe);
     return pipe;
@@ -116,15 +123,21 @@ export class ShardLinks {
   #checkWrite(shard: string, writes: boolean): void {
     if (!writes) return;
     const txn = this.transaction;
-    const already = txn ? txn.writeShard : this.batchWriteShard;
+    if (txn) {
+      const first = txn.writeShards[0];
+      if (this.#ctx.transactions || first === undefined || first === shard) return;
+      throw new SessionError(
+        SqlState.featureNotSupported,
+        `this transaction already wrote to shard ${first}; writing to shard ${shard} as well needs two-phase commit, which this cluster has not enabled`,
+        { hint: 'commit the first write before writing rows of another shard key' },
+      );
+    }
+    const already = this.batchWriteShard;
     if (already !== undefined && already !== shard) {
       throw new SessionError(
         SqlState.featureNotSupported,
-        `this ${txn ? 'transaction' : 'batch'} already wrote to shard ${already}; writing to shard ${shard} as well ` +
-          'needs distributed transactions, which Switchyard does not support yet',
-        {
-          hint: 'commit the first write before writing rows of another shard key, or keep one transaction to one shard key',
-        },
+        `this batch already wrote to shard ${already}; without BEGIN each shard commits at Sync on its own, so writing to shard ${shard} in the same batch would not be atomic`,
+        { hint: 'wrap the batch in BEGIN … COMMIT, which commits across shards atomically' },
       );
     }
   }

@@ -34,7 +34,7 @@ const TEXT_OID = 25;
  * since PostgreSQL cannot infer the type of a parameter nothing uses (42P18). A `$n` inside a string
  * literal would count as used; then the client's type is kept, as before.
  */
-function parameterTypes(sql: string, params: readonly BindParam[]): number[] {
+export function parameterTypes(sql: string, params: readonly BindParam[]): number[] {
   const used = new Set([...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
   return params.map((p, i) => (p.typeOid === 0 && !used.has(i + 1) ? TEXT_OID : p.typeOid));
 }

@@ -11,6 +11,7 @@ import { CopyIn, type CopyInProgress } from './copy-in.js';
 import { explain } from './explain.js';
 import { FLUSH, queryMessage } from './frontend-messages.js';
 import { errorMessageOf, runInternal } from './internal-query.js';
+import { type MultiWriteOptions, runMultiShardWrite, writesSeveralShards } from './multi-shard-write.js';
 import { type OpenScatter, openScatter, runScatter } from './scatter-read.js';
 import type { BindParam, SessionContext } from './session-context.js';
 import { errorResponseFor, SessionError } from './session-error.js';
@@ -33,7 +34,9 @@ export const forwardable: ReadonlySet<string> = new Set([
 /** Where one execution of a statement goes: one shard, or a scatter-gather over several. */
 export type Target =
   | { readonly kind: 'shard'; readonly shard: string }
-  | { readonly kind: 'scatter'; readonly scatter: ScatterPlan };
+  | { readonly kind: 'scatter'; readonly scatter: ScatterPlan }
+  /** A write across shards (runMultiShardWrite). */
+  | { readonly kind: 'multi' };
 
 /** A shard's error already went to the client: stop the query string without another error. */
 class AlreadyReported extends Error {}
@@ -78,7 +81,7 @@ export class StatementRunner {
     for (const plan of plans) {
       if (!forwardable.has(plan.kind) || plan.route.type === 'all' || plan.explain) return false;
       const where = this.target(plan, []);
-      if (where.kind === 'scatter') return false;
+      if (where.kind !== 'shard') return false;
       if (target !== undefined && where.shard !== target) return false;
       target = where.shard;
     }
@@ -101,11 +104,14 @@ export class StatementRunner {
     const writeShards = new Set<string>();
     for (const plan of plans) {
       // (A COPY FROM STDIN finds its shard from its rows, later.)
-      if (plan.writes && forwardable.has(plan.kind) && plan.route.type !== 'all') {
+      if (plan.multiWrite && writesSeveralShards(this.ctx, plan, [])) {
+        for (const shard of this.ctx.planner.shardsFor(plan.route, [])) writeShards.add(shard);
+        writeShards.add('(several)');
+      } else if (plan.writes && forwardable.has(plan.kind) && plan.route.type !== 'all') {
         writeShards.add(this.shardOf(plan, []));
       }
     }
-    if (writeShards.size > 1) {
+    if (writeShards.size > 1 && !this.ctx.transactions) {
       throw new SessionError(
         SqlState.featureNotSupported,
         `this query string writes to shards ${[...writeShards].join(', ')}; writes across shards need distributed transactions, which are not supported yet`,
@@ -124,7 +130,7 @@ export class StatementRunner {
       status: 'T',
       begin: 'BEGIN',
       shards: [],
-      writeShard: undefined,
+      writeShards: [],
       savepoints: [],
     };
     try {
@@ -169,6 +175,10 @@ export class StatementRunner {
         this.copy = await CopyIn.start(this.ctx, this.links, plan, push);
         return;
     }
+    if (plan.multiWrite && writesSeveralShards(this.ctx, plan, [])) {
+      await this.multiWrite(plan, [], { describe: true, resultFormats: [] });
+      return;
+    }
     if (route.type === 'all') {
       if (plan.kind === 'copy-out') await copyOutOfAllShards(this.ctx, this.links, plan, push);
       else await runOnAllShards(this.ctx, this.links, plan, push);
@@ -182,6 +192,10 @@ export class StatementRunner {
     }
     if (where.kind === 'scatter') {
       await this.scatter(where.scatter, [], { describe: true, resultFormats: [] });
+      return;
+    }
+    if (where.kind === 'multi') {
+      await this.multiWrite(plan, [], { describe: true, resultFormats: [] });
       return;
     }
     const pipe = await this.pipeFor(where.shard, plan.writes);
@@ -241,6 +255,7 @@ export class StatementRunner {
 
   /** Where a statement goes with these parameters: one shard, or a scatter over several. */
   target(plan: StatementPlan, params: readonly BindParam[]): Target {
+    if (plan.multiWrite && writesSeveralShards(this.ctx, plan, params)) return { kind: 'multi' };
     if (plan.route.type === 'scatter' && plan.scatter) return { kind: 'scatter', scatter: plan.scatter };
     if (plan.scatter && plan.route.type === 'shard-key') {
       const shards = this.ctx.planner.shardsFor(plan.route, params);
@@ -248,6 +263,17 @@ export class StatementRunner {
       if (shards.length === 1) return { kind: 'shard', shard: shards[0]! };
     }
     return { kind: 'shard', shard: this.shardOf(plan, params) };
+  }
+
+  /** Runs a write across shards after everything queued before it was answered. */
+  async multiWrite(
+    plan: StatementPlan,
+    params: readonly BindParam[],
+    options: MultiWriteOptions,
+  ): Promise<void> {
+    await this.settle(true);
+    this.#current = undefined;
+    await runMultiShardWrite(this.ctx, this.links, plan, params, this.out, options);
   }
 
   /** Runs a cross-shard read after everything queued before it was answered. */

@@ -1,6 +1,9 @@
-// BEGIN, COMMIT, ROLLBACK and savepoints for a session whose transaction may span the shards it reads
-// from (it writes to one). BEGIN is lazy: a shard joins the transaction when a statement first goes
-// there (ShardLinks.pipeFor); COMMIT and ROLLBACK go to every shard that joined.
+// BEGIN, COMMIT, ROLLBACK and savepoints for a session whose transaction may span shards. BEGIN is
+// lazy: a shard joins the transaction when a statement first goes there (ShardLinks.pipeFor);
+// ROLLBACK goes to every shard that joined. COMMIT of a transaction that wrote to one shard (or
+// none) is a plain COMMIT on each shard, written shard last; one that wrote to several commits with
+// two-phase commit (src/txn): the shards that only read commit first, then the written shards
+// PREPARE, the decision is made durable and they COMMIT PREPARED.
 import type { TransactionAction } from '../../router/route-plan.js';
 import type { NoticeFields } from '../codec/index.js';
 import { errorMessageOf, runInternal } from './internal-query.js';
@@ -39,7 +42,7 @@ export async function controlTransaction(
           },
         };
       }
-      links.transaction = { status: 'T', begin: sql, shards: [], writeShard: undefined, savepoints: [] };
+      links.transaction = { status: 'T', begin: sql, shards: [], writeShards: [], savepoints: [] };
       return { tag: 'BEGIN' };
     case 'commit': {
       if (!txn) return { tag: 'COMMIT', warning: noTransaction('COMMIT') };
@@ -83,7 +86,7 @@ export async function controlTransaction(
 
 /** COMMIT/ROLLBACK AND CHAIN: a new transaction with the same characteristics as the last. */
 function chain(links: ShardLinks, begin: string): void {
-  links.transaction = { status: 'T', begin, shards: [], writeShard: undefined, savepoints: [] };
+  links.transaction = { status: 'T', begin, shards: [], writeShards: [], savepoints: [] };
 }
 
 /** Sends `sql` to every shard in the transaction; the first error is the client's error. */
@@ -101,17 +104,31 @@ async function onEveryShard(links: ShardLinks, sql: string): Promise<void> {
 
 /**
  * Commits or rolls back on every shard that joined, shards that only read first and the written
- * shard last, so a failure to commit the write is the last thing that can happen.
+ * shards last, so a failure to commit a write is the last thing that can happen.
  */
 async function finish(links: ShardLinks, verb: 'COMMIT' | 'ROLLBACK'): Promise<void> {
   const txn = links.transaction!;
-  const order = [
-    ...txn.shards.filter((s) => s !== txn.writeShard),
-    ...(txn.writeShard ? [txn.writeShard] : []),
-  ];
+  const written = txn.writeShards;
+  const readOnly = txn.shards.filter((s) => !written.includes(s));
   links.transaction = undefined;
+  const coordinator = links.coordinator;
+  if (verb === 'COMMIT' && written.length > 1 && coordinator) {
+    await endEach(links, readOnly, 'COMMIT');
+    await commitAcrossShards(links, coordinator, written);
+    return;
+  }
+  await endEach(links, [...readOnly, ...written], verb);
+  if (verb === 'COMMIT' && written.length === 1) coordinator?.noteOnePhase();
+}
+
+/** Sends COMMIT or ROLLBACK to each shard in order; the first failure is the client's error. */
+async function endEach(
+  links: ShardLinks,
+  shards: readonly string[],
+  verb: 'COMMIT' | 'ROLLBACK',
+): Promise<void> {
   let failure: SessionError | undefined;
-  for (const shard of order) {
+  for (const shard of shards) {
     const result = await runInternal(await links.pipeFor(shard, false), verb);
     if (result.error && !failure) {
       const e = errorMessageOf(result.error);
@@ -119,4 +136,41 @@ async function finish(links: ShardLinks, verb: 'COMMIT' | 'ROLLBACK'): Promise<v
     }
   }
   if (failure) throw failure;
+}
+
+/** Two-phase commit over the shards the transaction wrote to, through their own connections. */
+async function commitAcrossShards(
+  links: ShardLinks,
+  coordinator: NonNullable<ShardLinks['coordinator']>,
+  shards: readonly string[],
+): Promise<void> {
+  const participants = await Promise.all(
+    shards.map(async (shard) => {
+      const pipe = await links.pipeFor(shard, false);
+      return {
+        shard,
+        prepare: async (gid: string) => {
+          const result = await runInternal(pipe, `PREPARE TRANSACTION '${gid}'`);
+          if (result.error) {
+            const e = errorMessageOf(result.error);
+            throw new SessionError(e.code, `shard ${shard}: ${e.message}`, e.hint ? { hint: e.hint } : {});
+          }
+        },
+        abort: async () => {
+          if (pipe.connection.broken) return;
+          await runInternal(pipe, 'ROLLBACK').catch(() => {});
+        },
+      };
+    }),
+  );
+  try {
+    await coordinator.commit(coordinator.newGid(), participants);
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    throw new SessionError(
+      typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : '40000',
+      message ?? 'the transaction was rolled back on every shard',
+      { cause: error },
+    );
+  }
 }

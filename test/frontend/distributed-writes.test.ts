@@ -1,0 +1,157 @@
+// Writes across shards through Switchyard, committed with two-phase commit: explicit transactions
+// over several shards, UPDATE/DELETE without the shard key, multi-row INSERTs whose rows belong to
+// several shards, writes to reference tables. Each is checked shard by shard (every shard has its
+// part, or none has) and against what one database would answer; no prepared transaction remains.
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithPostgres } from '../harness/describe-postgres.js';
+import { type PgServer, startPostgres } from '../harness/postgres-server.js';
+import { type ShardPlacement, type Switchyard, startSwitchyard } from './switchyard-harness.js';
+
+function distributedWrites(placement: () => ShardPlacement): void {
+  let sy: Switchyard;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    sy = await startSwitchyard(placement(), { sample: true });
+    client = await sy.client();
+  });
+  afterAll(() => sy?.stop());
+
+  /** Prepared transactions left on any shard. */
+  async function leftPrepared(): Promise<number> {
+    let n = 0;
+    for (const backend of sy.cluster.backends()) n += (await backend.listPrepared('')).length;
+    return n;
+  }
+
+  /** Which shard holds each tenant id. */
+  async function shardsOf(ids: number[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    for (const backend of sy.cluster.backends()) {
+      const { rows } = await backend.query('SELECT id FROM tenants WHERE id = ANY($1::int8[])', [
+        `{${ids.join(',')}}`,
+      ]);
+      for (const [id] of rows) out.set(Number(id), backend.shard);
+    }
+    return out;
+  }
+
+  /** Two tenant ids on different shards. */
+  async function twoShards(): Promise<[number, number]> {
+    const where = await shardsOf(Array.from({ length: 20 }, (_, i) => i + 1));
+    const first = 1;
+    const other = [...where].find(([, s]) => s !== where.get(first))?.[0];
+    if (other === undefined) throw new Error('the sample has every tenant on one shard');
+    return [first, other];
+  }
+
+  it('an explicit transaction writing to two shards commits on both, and reads see its own writes', async () => {
+    const [a, b] = await twoShards();
+    await client.query('BEGIN');
+    await client.query("UPDATE tenants SET name = 'moved-a' WHERE id = $1", [a]);
+    await client.query("UPDATE tenants SET name = 'moved-b' WHERE id = $1", [b]);
+    const inside = await client.query('SELECT id, name FROM tenants WHERE id IN ($1, $2) ORDER BY id', [
+      a,
+      b,
+    ]);
+    expect(inside.rows.map((r) => r.name)).toEqual(['moved-a', 'moved-b']);
+    await client.query('COMMIT');
+    const other = await sy.client();
+    const after = await other.query('SELECT name FROM tenants WHERE id IN ($1, $2) ORDER BY id', [a, b]);
+    expect(after.rows.map((r) => r.name)).toEqual(['moved-a', 'moved-b']);
+    expect(await leftPrepared()).toBe(0);
+    const metrics = sy.cluster.coordinator?.metrics();
+    expect(metrics?.twoPhase).toBeGreaterThan(0);
+  });
+
+  it('a transaction that fails on one shard is rolled back on every shard', async () => {
+    const [a, b] = await twoShards();
+    await client.query('BEGIN');
+    await client.query("UPDATE tenants SET name = 'never-a' WHERE id = $1", [a]);
+    await expect(client.query('UPDATE tenants SET plan_id = 1 / 0 WHERE id = $1', [b])).rejects.toMatchObject(
+      {
+        code: '22012',
+      },
+    );
+    await client.query('COMMIT'); // answered ROLLBACK: the transaction had failed
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM tenants WHERE name = 'never-a'");
+    expect(rows[0].n).toBe(0);
+    expect(await leftPrepared()).toBe(0);
+  });
+
+  it('UPDATE and DELETE without the shard key change every shard atomically, with the total count', async () => {
+    const before = await client.query("SELECT count(*)::int AS n FROM tasks WHERE status = 'blocked'");
+    const updated = await client.query("UPDATE tasks SET status = 'stuck' WHERE status = 'blocked'");
+    expect(updated.rowCount).toBe(before.rows[0].n);
+    expect(updated.rowCount).toBeGreaterThan(0);
+    const perShard = await Promise.all(
+      sy.cluster
+        .backends()
+        .map(async (b) =>
+          Number((await b.query("SELECT count(*) FROM tasks WHERE status = 'stuck'")).rows[0]?.[0]),
+        ),
+    );
+    expect(perShard.filter((n) => n > 0).length).toBeGreaterThan(1);
+    const deleted = await client.query("DELETE FROM tasks WHERE status = 'stuck' RETURNING tenant_id, id");
+    expect(deleted.rowCount).toBe(before.rows[0].n);
+    expect(deleted.rows.length).toBe(before.rows[0].n);
+    const { rows } = await client.query(
+      "SELECT count(*)::int AS n FROM tasks WHERE status IN ('stuck', 'blocked')",
+    );
+    expect(rows[0].n).toBe(0);
+    expect(await leftPrepared()).toBe(0);
+  });
+
+  it('a multi-row INSERT whose rows belong to several shards sends each shard its own rows', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => 900_000 + i);
+    const values = ids.map((id, i) => `(${id}, $${i + 1}, 1, 'eu', '2025-01-01Z')`).join(', ');
+    const inserted = await client.query(
+      `INSERT INTO tenants (id, name, plan_id, region, created_at) VALUES ${values} RETURNING id`,
+      ids.map((id) => `t${id}`),
+    );
+    expect(inserted.rowCount).toBe(12);
+    expect(inserted.rows.map((r) => Number(r.id)).sort()).toEqual(ids);
+    const where = await shardsOf(ids);
+    expect(where.size).toBe(12);
+    expect(new Set(where.values()).size).toBeGreaterThan(1);
+    // A row the shard refuses (duplicate key) rolls back every shard's rows.
+    await expect(
+      client.query(
+        `INSERT INTO tenants (id, name, plan_id, region, created_at) VALUES (910000, 'x', 1, 'eu', '2025-01-01Z'), (910001, 'y', 1, 'eu', '2025-01-01Z'), (910002, 'z', 1, 'eu', '2025-01-01Z'), (${ids[0]}, 'dup', 1, 'eu', '2025-01-01Z')`,
+      ),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect((await shardsOf([910000, 910001, 910002])).size).toBe(0);
+    expect(await leftPrepared()).toBe(0);
+  });
+
+  it('a write to a reference table changes every copy', async () => {
+    await client.query("INSERT INTO plans (id, name, price_cents) VALUES (99, 'enterprise+', 999)");
+    for (const backend of sy.cluster.backends()) {
+      const { rows } = await backend.query('SELECT name FROM plans WHERE id = 99');
+      expect(rows).toEqual([['enterprise+']]);
+    }
+    const updated = await client.query(
+      'UPDATE plans SET price_cents = price_cents + 1 WHERE id = 99 RETURNING price_cents',
+    );
+    expect(updated.rowCount).toBe(1);
+    expect(updated.rows).toEqual([{ price_cents: 1000 }]);
+    await expect(client.query('UPDATE plans SET name = now()::text WHERE id = 99')).rejects.toMatchObject({
+      code: '0A000',
+    });
+    expect(await leftPrepared()).toBe(0);
+  });
+}
+
+describe('writes across shards (embedded shards)', () => {
+  distributedWrites(() => ({ kind: 'embedded', shards: 4 }));
+});
+
+describeWithPostgres('writes across shards (PostgreSQL shards)', () => {
+  let server: PgServer;
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(() => server?.stop());
+  distributedWrites(() => ({ kind: 'postgres', server, shards: 4 }));
+});
