@@ -116,7 +116,8 @@ export class PartitionedProcessor<E = RoutableEvent> {
 
   /**
    * Routes and queues a batch of changes (routing timed in the strategy's metrics). Returns a promise
-   * to await before pushing more when a partition is full.
+   * to await before pushing more when a partition is full; the batch itself is queued whole, so a
+   * partition may hold up to one batch more than its capacity.
    */
   pushBatch(events: readonly E[]): Promise<void> | undefined {
     this.checkOpen();
