@@ -62,6 +62,7 @@ export async function startFrontEnd(cluster: Cluster, options: FrontEndOptions =
     learnKeyTypes: (table, keyTypes) => learnKeyTypes(cluster, table, keyTypes),
     logger,
     sequentialScatter: options.sequentialScatter === true,
+    idleInTransactionTimeoutMs: config.transactions.idleInTransactionTimeoutMs,
     ...(cluster.coordinator ? { transactions: sessionTransactions(cluster, cluster.coordinator) } : {}),
   };
   let sessions = 0;

@@ -13,7 +13,10 @@ function distributedWrites(placement: () => ShardPlacement): void {
   let client: pg.Client;
 
   beforeAll(async () => {
-    sy = await startSwitchyard(placement(), { sample: true });
+    sy = await startSwitchyard(placement(), {
+      sample: true,
+      transactions: { idleInTransactionTimeoutMs: 1500 },
+    });
     client = await sy.client();
   });
   afterAll(() => sy?.stop());
@@ -123,6 +126,31 @@ function distributedWrites(placement: () => ShardPlacement): void {
     ).rejects.toMatchObject({ code: '23505' });
     expect((await shardsOf([910000, 910001, 910002])).size).toBe(0);
     expect(await leftPrepared()).toBe(0);
+  });
+
+  it('a client that disconnects mid-transaction leaves nothing behind', async () => {
+    const [a, b] = await twoShards();
+    const leaving = await sy.client();
+    await leaving.query('BEGIN');
+    await leaving.query("UPDATE tenants SET name = 'gone-a' WHERE id = $1", [a]);
+    await leaving.query("UPDATE tenants SET name = 'gone-b' WHERE id = $1", [b]);
+    await leaving.end();
+    await new Promise((r) => setTimeout(r, 200));
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM tenants WHERE name LIKE 'gone-%'");
+    expect(rows[0].n).toBe(0);
+    expect(await leftPrepared()).toBe(0);
+  });
+
+  it('a session idle in a transaction past the timeout is closed with 25P03 and rolled back', async () => {
+    const [a, b] = await twoShards();
+    const idle = await sy.client();
+    const closed = new Promise<Error & { code?: string }>((resolve) => idle.on('error', resolve));
+    await idle.query('BEGIN');
+    await idle.query("UPDATE tenants SET name = 'idle-a' WHERE id = $1", [a]);
+    await idle.query("UPDATE tenants SET name = 'idle-b' WHERE id = $1", [b]);
+    expect(await closed).toMatchObject({ code: '25P03' });
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM tenants WHERE name LIKE 'idle-%'");
+    expect(rows[0].n).toBe(0);
   });
 
   it('a write to a reference table changes every copy', async () => {

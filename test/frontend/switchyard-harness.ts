@@ -34,6 +34,8 @@ export interface StartOptions {
   readonly sample?: boolean;
   /** `maxConnections` of the configuration. */
   readonly maxConnections?: number;
+  /** `transactions` of the configuration. */
+  readonly transactions?: Record<string, unknown>;
 }
 
 let databases = 0;
@@ -52,6 +54,7 @@ export async function startSwitchyard(
       dataDir,
       tables,
       maxConnections: options.maxConnections ?? 200,
+      ...(options.transactions ? { transactions: options.transactions } : {}),
     });
   } else {
     const prefix = `sy${++databases}_${process.pid}`;
@@ -66,6 +69,7 @@ export async function startSwitchyard(
       catalog: { url: placement.server.url(`${prefix}_catalog`) },
       tables,
       maxConnections: options.maxConnections ?? 200,
+      ...(options.transactions ? { transactions: options.transactions } : {}),
     });
   }
   const cluster = await Cluster.start(config);

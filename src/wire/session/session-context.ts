@@ -61,6 +61,11 @@ export interface SessionContext {
   /** Records the shard key types of a table created through Switchyard (first time only). */
   learnKeyTypes(table: string, keyTypes: readonly KeyType[]): Promise<void>;
   readonly logger: Logger;
+  /**
+   * A session idle inside a transaction this long is closed with 25P03, its shards rolling the
+   * transaction back (as PostgreSQL's idle_in_transaction_session_timeout); 0 or absent: never.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
   /** Two-phase commit; without it a transaction may write to one shard only. */
   readonly transactions?: SessionTransactions;
   /**

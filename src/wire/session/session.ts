@@ -81,6 +81,8 @@ export class Session implements SessionHandler {
   readonly #statements = new Map<string, PreparedStatement>();
   readonly #portals = new Map<string, Portal>();
   readonly #suspended: SuspendedReads;
+  /** Closes the session when it stays idle inside a transaction too long. */
+  #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(ctx: SessionContext, client: WireConnection) {
     this.#ctx = ctx;
@@ -96,6 +98,7 @@ export class Session implements SessionHandler {
   }
 
   async onMessages(messages: readonly FrontendMessage[]): Promise<void> {
+    clearTimeout(this.#idleTimer);
     for (const message of messages) {
       if (this.#runner.copy) {
         let done: boolean;
@@ -163,6 +166,7 @@ export class Session implements SessionHandler {
   }
 
   onClose(): void {
+    clearTimeout(this.#idleTimer);
     this.#links.releaseAll();
   }
 
@@ -381,7 +385,19 @@ export class Session implements SessionHandler {
   }
 
   #readyForQuery(): void {
-    this.#out.push(encodeReadyForQuery(this.#links.transaction?.status ?? 'I'));
+    const status = this.#links.transaction?.status ?? 'I';
+    this.#out.push(encodeReadyForQuery(status));
+    const idleMs = this.#ctx.idleInTransactionTimeoutMs ?? 0;
+    if (status !== 'I' && idleMs > 0) {
+      this.#idleTimer = setTimeout(() => {
+        this.#links.releaseAll();
+        this.#client.close({
+          code: '25P03',
+          message: `terminating connection due to idle-in-transaction timeout (${idleMs} ms, transactions.idleInTransactionTimeoutMs in switchyard.yaml); the transaction was rolled back on every shard`,
+        });
+      }, idleMs);
+      this.#idleTimer.unref();
+    }
   }
 }
 
