@@ -90,6 +90,7 @@ export class ChangeCapture {
       ...options,
       consumers,
     });
+    await capture.#warnAboutForgottenConsumers();
     const every = options.lagCheckIntervalMs ?? 60_000;
     if (every > 0) {
       capture.#timer = setInterval(() => {
@@ -167,6 +168,46 @@ export class ChangeCapture {
     this.#closed = true;
     clearInterval(this.#timer);
     await Promise.allSettled([...this.#sources.values()].map((s) => s.close()));
+  }
+
+  /**
+   * A consumer dropped from the configuration still holds its history on the shards (a slot keeps
+   * WAL, a changelog consumer keeps rows from being pruned). Removing it loses its unread changes,
+   * so that is left to the operator; this says what to run.
+   */
+  async #warnAboutForgottenConsumers(): Promise<void> {
+    for (const shard of this.#shards.values()) {
+      try {
+        if (isPostgres(shard)) {
+          const configured = [...(this.#slots.get(shard.name)?.values() ?? [])];
+          const { rows } = await shard.backend.query(
+            `SELECT slot_name, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text FROM pg_replication_slots
+              WHERE database = current_database() AND plugin = 'pgoutput' AND starts_with(slot_name, 'switchyard_')
+                AND NOT (slot_name = ANY($1::text[]))`,
+            [`{${configured.join(',')}}`],
+          );
+          for (const [slot, bytes] of rows) {
+            this.#logger.warn(
+              { shard: shard.name, slot, bytes: Number(bytes) },
+              `replication slot ${slot} belongs to no configured change consumer and keeps WAL on the shard; if its consumer is gone, drop it: SELECT pg_drop_replication_slot('${slot}')`,
+            );
+          }
+        } else {
+          const { rows } = await shard.backend.query(
+            'SELECT name FROM switchyard_cdc.consumers WHERE NOT (name = ANY($1::text[]))',
+            [`{${this.#options.consumers.join(',')}}`],
+          );
+          for (const [name] of rows) {
+            this.#logger.warn(
+              { shard: shard.name, consumer: name },
+              `change consumer ${name} is registered on the shard but not configured, and its unread changes keep the changelog from being pruned; if it is gone, remove it: DELETE FROM switchyard_cdc.consumers WHERE name = '${name}'`,
+            );
+          }
+        }
+      } catch (error) {
+        this.#logger.warn({ err: error, shard: shard.name }, 'could not look for forgotten change consumers');
+      }
+    }
   }
 
   #create(shard: CaptureShard, consumer: string): ChangeSource {

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PgliteBackend } from '../../src/backend/pglite-backend.js';
+import { ChangeCapture } from '../../src/cdc/change-capture.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { parseConfig } from '../../src/cluster/config.js';
 
@@ -47,6 +49,35 @@ describe('cdc configuration', () => {
     } finally {
       await cluster.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns about consumers registered on a shard but no longer configured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-cdc-forgotten-'));
+    const backend = await PgliteBackend.open('s0', join(dir, 's0'));
+    try {
+      const shards = [{ id: 0, name: 's0', primary: 'pglite://shards/s0', backend }];
+      const first = await ChangeCapture.start(shards, { consumers: ['views', 'old'], lagCheckIntervalMs: 0 });
+      await first.close();
+      const warnings: string[] = [];
+      const logger = { warn: (_fields: unknown, message: string) => warnings.push(message), info: () => {} };
+      const second = await ChangeCapture.start(shards, {
+        consumers: ['views'],
+        lagCheckIntervalMs: 0,
+        logger: logger as never,
+      });
+      await second.close();
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /consumer old is registered on the shard but not configured.*DELETE FROM switchyard_cdc.consumers WHERE name = 'old'/,
+        ),
+      ]);
+      await expect(ChangeCapture.start(shards, { consumers: ['views', 'views'] })).rejects.toThrow(
+        /named twice/,
+      );
+    } finally {
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PostgresBackend } from '../../src/backend/postgres-backend.js';
+import { ChangeCapture } from '../../src/cdc/change-capture.js';
 import type { ChangeEvent } from '../../src/cdc/change-event.js';
 import { consumeChanges } from '../../src/cdc/consume-changes.js';
 import { installPostgresCapture } from '../../src/cdc/postgres/install-postgres-capture.js';
@@ -128,6 +129,20 @@ describeWithPostgres('PostgreSQL change source', () => {
     );
     await first.close();
     await iterator.return?.(undefined);
+  });
+
+  it('warns about slots of consumers no longer configured', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (_fields: unknown, message: string) => warnings.push(message), info: () => {} };
+    const capture = await ChangeCapture.start([{ id: 0, name: 's0', primary: server.url(), backend: db }], {
+      consumers: ['crash', 'pause', 'peek'],
+      lagCheckIntervalMs: 0,
+      logger: logger as never,
+    });
+    await capture.close();
+    expect(warnings).toEqual([
+      `replication slot ${slots.get('busy')} belongs to no configured change consumer and keeps WAL on the shard; if its consumer is gone, drop it: SELECT pg_drop_replication_slot('${slots.get('busy')}')`,
+    ]);
   });
 
   it('names the privileges it lacks, with the SQL an administrator can run', async () => {
