@@ -99,12 +99,12 @@ export function decodePgoutput(bytes: Uint8Array): PgoutputMessage {
 /** Reads big-endian fields from a message, checking every read stays inside it. */
 class Cursor {
   readonly #bytes: Buffer;
-  readonly #view: DataView;
   #pos = 0;
 
   constructor(bytes: Uint8Array) {
-    this.#bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#bytes = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   invalid(what: string): CdcError {
@@ -131,19 +131,19 @@ class Cursor {
   }
 
   int16(): number {
-    return this.#view.getInt16(this.#need(2));
+    return this.#bytes.readInt16BE(this.#need(2));
   }
 
   int32(): number {
-    return this.#view.getInt32(this.#need(4));
+    return this.#bytes.readInt32BE(this.#need(4));
   }
 
   uint32(): number {
-    return this.#view.getUint32(this.#need(4));
+    return this.#bytes.readUInt32BE(this.#need(4));
   }
 
   int64(): bigint {
-    return this.#view.getBigInt64(this.#need(8));
+    return this.#bytes.readBigInt64BE(this.#need(8));
   }
 
   cstring(): string {
