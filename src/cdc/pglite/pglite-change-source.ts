@@ -17,7 +17,7 @@ import {
 } from '../change-position.js';
 import type { ChangeLag, ChangeReadOptions, ChangeSource } from '../change-source.js';
 import { checkConsumerName } from '../consumer-name.js';
-import { checkMaxBatch } from '../postgres/postgres-change-source.js';
+import { checkMaxBatch } from '../read-options.js';
 import { changelogEvents, type TableVersion, tableVersionOf } from './changelog-events.js';
 import { changelogSchema, readChangelogSql, readRelationsSql } from './changelog-sql.js';
 

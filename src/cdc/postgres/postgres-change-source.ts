@@ -14,6 +14,7 @@ import {
 import type { ChangeLag, ChangeReadOptions, ChangeSource } from '../change-source.js';
 import { checkConsumerName } from '../consumer-name.js';
 import { formatLsn, parseLsn } from '../lsn.js';
+import { checkMaxBatch } from '../read-options.js';
 import { publicationName } from './capture-names.js';
 import { ReplicationReader } from './replication-reader.js';
 import { missingSlot, oldestHeldCommit, slotLag } from './slot-lag.js';
@@ -192,16 +193,6 @@ export class PostgresChangeSource implements ChangeSource {
   }
 }
 
-function checkMaxBatch(value: number | undefined): number {
-  if (value === undefined) return 1000;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new CdcError(CdcErrorCode.invalidParameter, `maxBatch must be a positive integer (got ${value})`);
-  }
-  return value;
-}
-
 function secondsSince(time: Date): number {
   return Math.max(0, (Date.now() - time.getTime()) / 1000);
 }
-
-export { checkMaxBatch };
