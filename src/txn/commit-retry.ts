@@ -4,6 +4,7 @@
 import type { ShardBackend } from '../backend/shard-backend.js';
 import type { Logger } from '../util/logger.js';
 import { finishPrepared } from './finish-prepared.js';
+import { branchGid } from './gid.js';
 
 /** One shard's COMMIT PREPARED to repeat. */
 export interface CommitRetry {
@@ -27,7 +28,7 @@ export async function retryCommitPrepared(retry: CommitRetry): Promise<boolean> 
     if (!(await sleep(delay, retry.signal))) return false;
     retry.onAttempt();
     try {
-      await finishPrepared(retry.backend(), retry.gid, 'commit');
+      await finishPrepared(retry.backend(), branchGid(retry.gid, retry.shard), 'commit');
       retry.logger.info({ gid: retry.gid, shard: retry.shard, attempt }, 'committed after retrying');
       return true;
     } catch (error) {

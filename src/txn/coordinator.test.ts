@@ -89,7 +89,7 @@ describe('Coordinator.commit', () => {
     expect(error).toMatchObject({ gid, shard: 's1', cause: duplicate });
     expect(directory.committedBy('T2')).toEqual([]);
     expect(directory.preparedGids()).toEqual([]);
-    expect(directory.backend('s0').calls).toEqual([`rollback ${gid}`]);
+    expect(directory.backend('s0').calls).toEqual([`rollback ${gid}.s0`]);
     expect(participants.map((p) => p.aborted)).toEqual([0, 1, 0]);
     await coordinator.idle();
     expect(await log.pending()).toEqual([]); // its own abort, confirmed everywhere, is forgotten
@@ -132,7 +132,7 @@ describe('Coordinator.commit', () => {
     expect(error.code).toBe('40000');
     expect(error.shard).toBe('s2');
     expect(directory.preparedGids()).toEqual([]);
-    expect(directory.backend('s2').calls).toEqual([`rollback ${gid}`]);
+    expect(directory.backend('s2').calls).toEqual([`rollback ${gid}.s2`]);
   });
 
   it('leaves a part it could not roll back to recovery, with the abort logged so it needs no timeout', async () => {
@@ -146,7 +146,7 @@ describe('Coordinator.commit', () => {
     expect(error.message).toMatch(
       /rolled back \(it commits on no shard\).*"s0" could not be rolled back now/,
     );
-    expect(directory.preparedGids()).toEqual([gid]);
+    expect(directory.preparedGids()).toEqual([`${gid}.s0`]);
     await coordinator.idle();
     expect(await log.decision(gid)).toBe('abort');
     // Recovery by the same router (whose timeout is far off) rolls it back because the log says so.
@@ -226,7 +226,7 @@ describe('Coordinator.commit', () => {
     expect(error.message).toMatch(
       /connection to the catalog database lost\); whether it commits is not known yet/,
     );
-    expect(directory.preparedGids().sort()).toEqual([gid, gid, gid]);
+    expect(directory.preparedGids().sort()).toEqual(shards.map((s) => `${gid}.${s}`));
     expect(directory.committedBy('T10')).toEqual([]);
     expect(coordinator.metrics().outcomeUnknown).toBe(1);
     // After a restart, the new incarnation aborts it at once: nothing can commit it any more.
@@ -303,7 +303,7 @@ describe('Coordinator.commit', () => {
     const outcome = await coordinator.commit(gid, participantsOn(directory, shards, 'T12'));
     expect(outcome.pendingShards).toEqual(['s2']);
     await coordinator.stop();
-    expect(directory.preparedGids()).toEqual([gid]);
+    expect(directory.preparedGids()).toEqual([`${gid}.s2`]);
     directory.backend('s2').faults.commitPrepared = 0;
     const report = await restarted({ directory, log }).recover();
     expect(report.committed).toEqual([{ gid, shards: ['s2'] }]);
@@ -344,7 +344,8 @@ describe('Coordinator: a crash at each step, then recovery by a restarted coordi
       await coordinator.idle();
       const decided = await log.decision(gid);
       expect(decided).toBe(expected === 'committed' ? 'commit' : undefined);
-      if (step === 'after-prepare') expect(directory.backend(shard!).prepared.has(gid)).toBe(true);
+      if (step === 'after-prepare')
+        expect(directory.backend(shard!).prepared.has(`${gid}.${shard}`)).toBe(true);
 
       const recovery = restarted({ directory, log }, { abortRetentionMs: 0, transactionTimeoutMs: 0 });
       const report = await recovery.recover();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isValidGid } from '../backend/prepared-transactions.js';
-import { checkRouterId, GID_PREFIX, GidSequence, parseGid } from './gid.js';
+import { branchGid, checkRouterId, GID_PREFIX, GidSequence, parseGid, transactionOf } from './gid.js';
 
 describe('gids', () => {
   it('are valid prepared-transaction ids, unique, and parse back into their parts', () => {
@@ -20,6 +20,19 @@ describe('gids', () => {
     );
   });
 
+  it("name each shard's branch apart, and lead back to their transaction", () => {
+    const gid = new GidSequence('router-1').next();
+    const branches = ['s0', 'shard_1', 'eu-west.2'].map((shard) => branchGid(gid, shard));
+    expect(new Set(branches).size).toBe(3);
+    for (const branch of branches) {
+      expect(isValidGid(branch)).toBe(true);
+      expect(transactionOf(branch)).toBe(gid);
+    }
+    expect(parseGid(branches[1]!)?.shard).toBe('shard_1');
+    expect(transactionOf(gid)).toBe(gid);
+    expect(transactionOf('sy_foreign')).toBe('sy_foreign');
+  });
+
   it('differ between incarnations of one router', () => {
     const first = new GidSequence('router-1');
     const second = new GidSequence('router-1');
@@ -35,8 +48,20 @@ describe('gids', () => {
   });
 
   it('parses only gids made by a sequence', () => {
-    expect(parseGid('sy_r1_abc_1')).toEqual({ routerId: 'r1', incarnation: 'abc', sequence: '1' });
-    for (const other of ['app_1', 'sy_r1_abc', 'sy_r1_abc_1_2', 'sy__abc_1', 'sy_r1_ABC_1']) {
+    expect(parseGid('sy_r1_abc_1')).toEqual({
+      routerId: 'r1',
+      incarnation: 'abc',
+      sequence: '1',
+      gid: 'sy_r1_abc_1',
+    });
+    expect(parseGid('sy_h.example:1_abc_1z.shard_7')).toEqual({
+      routerId: 'h.example:1',
+      incarnation: 'abc',
+      sequence: '1z',
+      gid: 'sy_h.example:1_abc_1z',
+      shard: 'shard_7',
+    });
+    for (const other of ['app_1', 'sy_r1_abc', 'sy_r1_abc_1_2', 'sy__abc_1', 'sy_r1_ABC_1', 'sy_r1_abc_1.']) {
       expect(parseGid(other), other).toBeUndefined();
     }
   });

@@ -1,6 +1,11 @@
-// Names of the transactions the coordinator prepares on shards:
+// Names of the transactions the coordinator prepares on shards. A transaction's gid, the key of its
+// decision in the log, is
 //
 //   sy_<routerId>_<incarnation>_<sequence>      e.g. sy_router-1_m3k9q2a7f1_1c
+//
+// and each shard prepares its part (its branch) as `<gid>.<shard>`, e.g. sy_router-1_m3k9q2a7f1_1c.s0:
+// PostgreSQL requires a prepared transaction's name to be unique in the whole server, and several
+// shards may be databases of one server.
 //
 // `sy_` marks the gid as Switchyard's, so recovery lists prepared transactions by that prefix and
 // never touches anyone else's. The router id is stable per router (configured); the incarnation is
@@ -17,12 +22,18 @@ export const GID_PREFIX = 'sy_';
 /** Letters, digits, `.`, `:` and `-`, 1 to 64 characters (no `_`: it separates the parts of a gid). */
 const routerIdPattern = /^[A-Za-z0-9.:-]{1,64}$/;
 
-/** The parts of a coordinator gid. */
+/** The parts of a coordinator gid or branch gid. */
 export interface GidParts {
   readonly routerId: string;
   readonly incarnation: string;
   readonly sequence: string;
+  /** The transaction's gid (without the shard). */
+  readonly gid: string;
+  /** The shard, for a branch gid. */
+  readonly shard?: string;
 }
+
+const gidPattern = /^sy_([A-Za-z0-9.:-]{1,64})_([a-z0-9]+)_([a-z0-9]+)(?:\.([A-Za-z0-9_.:-]+))?$/;
 
 /** Checks a router id; a TxnError 22023 says what it may contain. */
 export function checkRouterId(routerId: string): void {
@@ -39,16 +50,31 @@ export function newIncarnation(): string {
   return `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 }
 
-/** The parts of a gid made by `GidSequence`, or undefined for any other gid. */
+/** The parts of a gid made by `GidSequence` (or of one of its branches), or undefined for any other gid. */
 export function parseGid(gid: string): GidParts | undefined {
-  if (!gid.startsWith(GID_PREFIX)) return undefined;
-  const parts = gid.slice(GID_PREFIX.length).split('_');
-  if (parts.length !== 3) return undefined;
-  const [routerId, incarnation, sequence] = parts as [string, string, string];
-  if (!routerIdPattern.test(routerId) || !/^[a-z0-9]+$/.test(incarnation) || !/^[a-z0-9]+$/.test(sequence)) {
-    return undefined;
-  }
-  return { routerId, incarnation, sequence };
+  const match = gidPattern.exec(gid);
+  if (!match) return undefined;
+  const [, routerId, incarnation, sequence, shard] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string?,
+  ];
+  const base = `${GID_PREFIX}${routerId}_${incarnation}_${sequence}`;
+  return shard === undefined
+    ? { routerId, incarnation, sequence, gid: base }
+    : { routerId, incarnation, sequence, gid: base, shard };
+}
+
+/** The name under which `shard` prepares its part of transaction `gid`. */
+export function branchGid(gid: string, shard: string): string {
+  return `${gid}.${shard}`;
+}
+
+/** The transaction a prepared gid belongs to: its gid without the shard, or the gid itself. */
+export function transactionOf(preparedGid: string): string {
+  return parseGid(preparedGid)?.gid ?? preparedGid;
 }
 
 /** Makes the gids of one coordinator incarnation. */

@@ -2,8 +2,9 @@
 // from the coordinator log. One run:
 //
 //   1. reads the log's remembered decisions (before listing the shards: see step 4);
-//   2. lists the prepared transactions of every shard;
-//   3. for each gid found: 'commit' in the log → COMMIT PREPARED on every shard holding it; 'abort'
+//   2. lists the prepared transactions of every shard, and groups them by transaction (a shard
+//      prepares its part under the branch gid `<gid>.<shard>`, see gid.ts);
+//   3. for each transaction found: 'commit' in the log → COMMIT PREPARED on every shard holding it; 'abort'
 //      → ROLLBACK PREPARED; no decision and abandoned → writes 'abort' (first writer wins: if the
 //      coordinator got its 'commit' in first, that stands and is applied instead) and applies what
 //      stands; no decision and not abandoned → left alone, in doubt (its coordinator may be between
@@ -22,7 +23,7 @@
 // makes recovery abort a transaction sooner or later than the timeout, never resolve it two ways.
 import type { PreparedTransaction, ShardBackend } from '../backend/shard-backend.js';
 import { finishPrepared } from './finish-prepared.js';
-import { GID_PREFIX, parseGid } from './gid.js';
+import { GID_PREFIX, parseGid, transactionOf } from './gid.js';
 import type { Decision, DecisionRecord, TxnLog } from './txn-log.js';
 
 /** The shards a coordinator works with: every backend, and one by name. A `Cluster` is one. */
@@ -71,8 +72,10 @@ export interface RecoveryContext {
   now(): number;
 }
 
+/** A transaction's prepared parts found on the shards. */
 interface Held {
-  readonly shards: string[];
+  /** Shard and the gid its part is prepared under. */
+  readonly branches: { shard: string; gid: string }[];
   oldestPreparedAt: number;
 }
 
@@ -104,7 +107,8 @@ export async function recoverPrepared(context: RecoveryContext): Promise<Recover
   const rolledBack: RecoveredTransaction[] = [];
   const inDoubt: RecoveredTransaction[] = [];
   const stillHeld = new Set<string>();
-  for (const [gid, { shards, oldestPreparedAt }] of held) {
+  for (const [gid, { branches, oldestPreparedAt }] of held) {
+    const shards = branches.map((b) => b.shard);
     let decision: Decision | undefined;
     try {
       decision = await log.decision(gid);
@@ -123,7 +127,7 @@ export async function recoverPrepared(context: RecoveryContext): Promise<Recover
     }
     const standing = decision;
     const results = await Promise.allSettled(
-      shards.map(async (shard) => finishPrepared(backends.get(shard)!, gid, standing)),
+      branches.map(async (b) => finishPrepared(backends.get(b.shard)!, b.gid, standing)),
     );
     const done: string[] = [];
     results.forEach((result, i) => {
@@ -149,12 +153,13 @@ export async function recoverPrepared(context: RecoveryContext): Promise<Recover
 
 function noteHeld(held: Map<string, Held>, shard: string, prepared: PreparedTransaction): void {
   const at = prepared.preparedAt.getTime();
-  const entry = held.get(prepared.gid);
+  const gid = transactionOf(prepared.gid);
+  const entry = held.get(gid);
   if (entry) {
-    entry.shards.push(shard);
+    entry.branches.push({ shard, gid: prepared.gid });
     entry.oldestPreparedAt = Math.min(entry.oldestPreparedAt, at);
   } else {
-    held.set(prepared.gid, { shards: [shard], oldestPreparedAt: at });
+    held.set(gid, { branches: [{ shard, gid: prepared.gid }], oldestPreparedAt: at });
   }
 }
 
@@ -174,7 +179,7 @@ function forgettable(
   stillHeld: Set<string>,
 ): boolean {
   if (stillHeld.has(entry.gid)) return false;
-  const shards = [...entry.participants, ...(held.get(entry.gid)?.shards ?? [])];
+  const shards = [...entry.participants, ...(held.get(entry.gid)?.branches.map((b) => b.shard) ?? [])];
   if (shards.some((shard) => !listedShards.has(shard))) return false;
   return entry.decision === 'commit' || entry.ageMs >= context.abortRetentionMs;
 }

@@ -6,7 +6,8 @@
 //                                  └──the log could not be written──► in-doubt (08007)
 //   any step ──a hook threw──► crashed (nothing more is done)
 //
-// preparing: PREPARE TRANSACTION on every participant at once. aborting: the participants that did
+// preparing: PREPARE TRANSACTION on every participant at once, each shard under its branch gid
+// (`<gid>.<shard>`, see gid.ts). aborting: the participants that did
 // not prepare are aborted, 'abort' is logged (so recovery can roll back at once what this
 // coordinator cannot), every prepared part is rolled back through the shard's backend, and the
 // caller gets 40000. deciding: 'commit' is written to the log; what stands is what happens.
@@ -15,6 +16,7 @@
 import type { ShardBackend } from '../backend/shard-backend.js';
 import type { Logger } from '../util/logger.js';
 import { finishPrepared, mayHavePrepared, sqlStateOf } from './finish-prepared.js';
+import { branchGid } from './gid.js';
 import { messageOf, TxnError, TxnSqlState } from './txn-errors.js';
 import type { Decision, TxnLog } from './txn-log.js';
 import type { TxnCounters } from './txn-metrics.js';
@@ -147,7 +149,7 @@ export class TwoPhaseCommit {
       this.participants.map(async (participant) => {
         await this.#at('before-prepare', participant.shard);
         try {
-          await participant.prepare(this.gid);
+          await participant.prepare(branchGid(this.gid, participant.shard));
         } catch (error) {
           failures.push({ shard: participant.shard, error });
           if (mayHavePrepared(error)) unsure.add(participant.shard);
@@ -196,7 +198,7 @@ export class TwoPhaseCommit {
       this.#shards.map(async (shard) => {
         await this.#at('before-commit', shard);
         try {
-          await finishPrepared(this.host.backend(shard), this.gid, 'commit');
+          await finishPrepared(this.host.backend(shard), branchGid(this.gid, shard), 'commit');
         } catch (error) {
           failed.push(shard);
           this.host.logger.warn({ err: error, gid: this.gid, shard }, 'COMMIT PREPARED failed; retrying');
@@ -260,7 +262,7 @@ export class TwoPhaseCommit {
         if (logged) await this.#at('after-decision');
       }
       const results = await Promise.allSettled(
-        toRollBack.map(async (shard) => finishPrepared(host.backend(shard), gid, 'abort')),
+        toRollBack.map(async (shard) => finishPrepared(host.backend(shard), branchGid(gid, shard), 'abort')),
       );
       results.forEach((result, i) => {
         if (result.status === 'rejected') {

@@ -7,7 +7,8 @@ import type { ShardSession } from '../backend/shard-backend.js';
  * A shard's open transaction, ready to be ended by the coordinator.
  *
  * - `prepare(gid)` ends the transaction with `PREPARE TRANSACTION 'gid'` on the connection that ran
- *   it, and resolves once the shard answered that it prepared. From then on the transaction belongs
+ *   it, and resolves once the shard answered that it prepared. `gid` is this shard's branch of the
+ *   transaction (`<transaction gid>.<shard>`, see gid.ts): use it as given. From then on the transaction belongs
  *   to the shard, not the connection: the coordinator finishes it with COMMIT PREPARED or ROLLBACK
  *   PREPARED through the shard's backend, and the participant must not touch it again (it may give
  *   its connection back as soon as `prepare` resolved). A rejection means the transaction was not

@@ -112,12 +112,12 @@ export async function preparedAnywhere(opened: OpenedShards): Promise<string[]> 
   return lists.flatMap((list, i) => list.map((p) => `${opened.backends()[i]!.shard}:${p.gid}`));
 }
 
-/** The shards holding `gid` prepared. */
+/** The shards holding their part of transaction `gid` prepared (under `<gid>.<shard>`). */
 export async function holding(opened: OpenedShards, gid: string): Promise<string[]> {
   const lists = await Promise.all(opened.backends().map((b) => b.listPrepared(gid)));
   return opened
     .backends()
-    .filter((_, i) => lists[i]!.some((p) => p.gid === gid))
+    .filter((b, i) => lists[i]!.some((p) => p.gid === `${gid}.${b.shard}`))
     .map((b) => b.shard);
 }
 
