@@ -205,6 +205,36 @@ describe('FileTxnLog', () => {
     }
   });
 
+  it('compacts without losing a decision or a forget made while it rewrites the file', async () => {
+    const dataDir = freshDir();
+    const log = await FileTxnLog.open({ dataDir, compactMinRecords: 8 });
+    let expected: string[];
+    try {
+      const gids = Array.from({ length: 120 }, (_, i) => testGid(`p${i}`));
+      // Waves of concurrent decides and forgets, so appends queue up while compactions run.
+      for (let wave = 0; wave < 4; wave++) {
+        const slice = gids.slice(wave * 30, wave * 30 + 30);
+        await Promise.all(
+          slice.map(async (gid, i) => {
+            await log.decide(gid, i % 2 ? 'abort' : 'commit', ['s0']);
+            if (i % 3 !== 0) await log.forget(gid);
+          }),
+        );
+      }
+      expect(log.compactions).toBeGreaterThanOrEqual(1);
+      expected = (await log.pending()).map((p) => `${p.gid}=${p.decision}`).sort();
+      expect(expected).toHaveLength(40);
+    } finally {
+      await log.close();
+    }
+    const again = await FileTxnLog.open({ dataDir });
+    try {
+      expect((await again.pending()).map((p) => `${p.gid}=${p.decision}`).sort()).toEqual(expected);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('is open in one place at a time, and takes over a lock left by a dead process', async () => {
     const dataDir = freshDir();
     const log = await FileTxnLog.open({ dataDir });

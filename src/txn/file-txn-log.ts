@@ -276,7 +276,8 @@ export class FileTxnLog implements TxnLog {
   async #compact(): Promise<void> {
     const dir = dirname(this.location);
     const temp = join(dir, `.${basename(this.location)}.${process.pid}.${randomUUID()}.tmp`);
-    const lines = [...this.#entries].map(([gid, e]) => decideLine(gid, e)).join('');
+    const kept = [...this.#entries];
+    const lines = kept.map(([gid, e]) => decideLine(gid, e)).join('');
     let replacement: FileHandle | undefined;
     try {
       const written = await open(temp, 'wx', 0o644);
@@ -298,7 +299,7 @@ export class FileTxnLog implements TxnLog {
     // the same file after the rename).
     const previous = this.#handle;
     this.#handle = replacement;
-    this.#records = this.#entries.size;
+    this.#records = kept.length;
     this.compactions += 1;
     await previous.close().catch(() => {});
     try {

@@ -3,7 +3,7 @@
 // wrote to, and `noteOnePhase` for transactions that stayed on one shard.
 export { Coordinator, type CoordinatorOptions } from './coordinator.js';
 export { defaultTxnLogFileName, FileTxnLog, type FileTxnLogOptions } from './file-txn-log.js';
-export { GID_PREFIX, type GidParts, parseGid } from './gid.js';
+export { branchGid, GID_PREFIX, type GidParts, parseGid, transactionOf } from './gid.js';
 export { MemoryTxnLog, type MemoryTxnLogOptions } from './memory-txn-log.js';
 export { PostgresTxnLog, type PostgresTxnLogOptions } from './postgres-txn-log.js';
 export type {
