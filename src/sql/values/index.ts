@@ -1,4 +1,4 @@
-// PostgreSQL value semantics by type OID, and the merging of partial aggregates.
+// PostgreSQL value semantics by type OID (text and binary formats), and the merging of partial aggregates.
 export {
   aggregateResultType,
   avgShardSumType,
@@ -6,6 +6,7 @@ export {
   finishAvg,
   type MergeableAggregate,
 } from './aggregate-merge.js';
+export { decodeBinary, encodeBinary, hasBinaryFormat } from './binary-format.js';
 export { compareNullable, type SortDirection } from './compare-nullable.js';
 export type { PgArray } from './pg-array.js';
 export { INTERVAL_INFINITY, INTERVAL_MINUS_INFINITY, type PgInterval } from './pg-interval.js';
