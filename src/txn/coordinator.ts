@@ -35,6 +35,13 @@ export interface CoordinatorOptions {
   readonly transactionTimeoutMs?: number;
   /** See the file comment; default 3 600 000, at least twice `transactionTimeoutMs`. */
   readonly abortRetentionMs?: number;
+  /**
+   * True when no other router can reach the shards (embedded mode: PGlite shards live in this
+   * process). Recovery then aborts at once every undecided prepared transaction this coordinator
+   * did not make, whatever its router id or age, instead of waiting for the transaction timeout
+   * while the embedded shard stays blocked. Default false.
+   */
+  readonly soleCoordinator?: boolean;
   /** First delay before repeating a failed COMMIT PREPARED, doubled up to `retryMaxDelayMs`; default 100. */
   readonly retryInitialDelayMs?: number;
   /** Default 10 000. */
@@ -62,6 +69,7 @@ export class Coordinator {
   readonly incarnation: string;
   readonly transactionTimeoutMs: number;
   readonly abortRetentionMs: number;
+  readonly soleCoordinator: boolean;
   readonly #log: TxnLog;
   readonly #shards: ShardDirectory;
   readonly #gids: GidSequence;
@@ -103,6 +111,7 @@ export class Coordinator {
       this.#retryInitialDelayMs,
       checkMs('retryMaxDelayMs', options.retryMaxDelayMs ?? 10_000),
     );
+    this.soleCoordinator = options.soleCoordinator ?? false;
     this.#log = options.log;
     this.#shards = options.shards;
     this.#now = options.now ?? Date.now;
@@ -211,6 +220,7 @@ export class Coordinator {
           incarnation: this.incarnation,
           transactionTimeoutMs: this.transactionTimeoutMs,
           abortRetentionMs: this.abortRetentionMs,
+          soleCoordinator: this.soleCoordinator,
           now: this.#now,
         });
         this.#noteRecovery(report);

@@ -96,6 +96,17 @@ describe('recoverPrepared', () => {
     expect(directory.preparedGids().sort()).toEqual(['sy_me_current_1', 'sy_you_earlier_1']);
   });
 
+  it('aborts at once every undecided transaction not its own when it is the sole coordinator', async () => {
+    const { directory, context, prepare } = setup();
+    prepare(`${GID_PREFIX}renamed-host_earlier_1`, ['s0']);
+    prepare(`${GID_PREFIX}me_current_1`, ['s1']);
+    prepare(`${GID_PREFIX}unparsed`, ['s2']);
+    const report = await recoverPrepared({ ...context, soleCoordinator: true });
+    expect(report.rolledBack.map((t) => t.gid).sort()).toEqual(['sy_renamed-host_earlier_1', 'sy_unparsed']);
+    expect(report.inDoubt.map((t) => t.gid)).toEqual(['sy_me_current_1']);
+    expect(directory.preparedGids()).toEqual(['sy_me_current_1']);
+  });
+
   it('applies the decision that stands when a coordinator decided commit just before the abort', async () => {
     const { directory, log, context, prepare, advance } = setup();
     prepare('sy_other_d_1', ['s0', 's1']);

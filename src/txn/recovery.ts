@@ -9,7 +9,9 @@
 //      coordinator got its 'commit' in first, that stands and is applied instead) and applies what
 //      stands; no decision and not abandoned → left alone, in doubt (its coordinator may be between
 //      PREPARE and its decision). A gid is abandoned when its oldest PREPARE is older than the
-//      transaction timeout, or when it was made by an earlier incarnation of this very router;
+//      transaction timeout, or when it was made by an earlier incarnation of this very router, or
+//      (with `soleCoordinator`, embedded shards no other process can reach) by anyone but this
+//      coordinator;
 //   4. forgets each decision read in step 1 that no shard it names holds any more. A commit is only
 //      decided once every participant prepared, so a commit decision that predates the listing and
 //      is not found was applied everywhere. An abort decision is also kept for `abortRetentionMs`:
@@ -68,6 +70,8 @@ export interface RecoveryContext {
   readonly incarnation: string;
   readonly transactionTimeoutMs: number;
   readonly abortRetentionMs: number;
+  /** True when no other coordinator can reach these shards (see Coordinator's option). */
+  readonly soleCoordinator?: boolean;
   /** Wall-clock milliseconds (compared with the shards' PREPARE times). */
   now(): number;
 }
@@ -166,7 +170,9 @@ function noteHeld(held: Map<string, Held>, shard: string, prepared: PreparedTran
 /** True when nobody can still be working on an undecided gid (see the file comment, step 3). */
 function abandoned(context: RecoveryContext, gid: string, oldestPreparedAt: number): boolean {
   const parts = parseGid(gid);
-  if (parts && parts.routerId === context.routerId && parts.incarnation !== context.incarnation) return true;
+  const ours = parts?.routerId === context.routerId && parts.incarnation === context.incarnation;
+  if (context.soleCoordinator && !ours) return true;
+  if (parts?.routerId === context.routerId && !ours) return true;
   return context.now() - oldestPreparedAt >= context.transactionTimeoutMs;
 }
 

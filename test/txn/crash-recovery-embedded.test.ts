@@ -43,6 +43,46 @@ describe('two-phase commit on embedded shards', () => {
   };
   crashRecoverySuite(() => fixture);
 
+  it('as the sole coordinator, aborts at once what a router of another name left undecided', async () => {
+    const dir = join(root, 'router-sole');
+    let opened = await openShards(['e5', 'e6'], dir);
+    for (const backend of opened.backends()) {
+      await backend.exec('CREATE TABLE IF NOT EXISTS txn_rows (tag text NOT NULL, shard text NOT NULL)');
+    }
+    const before = new Coordinator({ log: opened.log, shards: opened, routerId: 'old-host-name' });
+    const crash = new Error('crash after every PREPARE');
+    let prepared = 0;
+    await expect(
+      before.commit(before.newGid(), await beginOn(opened, ['e5', 'e6'], 'sole'), {
+        at: (step) => {
+          if (step === 'after-prepare' && ++prepared === 2) throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
+    await opened.close();
+    opened = await openShards(['e5', 'e6'], dir);
+    try {
+      const after = new Coordinator({
+        log: opened.log,
+        shards: opened,
+        routerId: 'new-host-name',
+        soleCoordinator: true,
+      });
+      const report = await after.recover();
+      expect(report.inDoubt).toEqual([]);
+      expect(report.rolledBack.map((t) => [...t.shards].sort())).toEqual([['e5', 'e6']]);
+      // The shards run statements again, and the check needs one.
+      await Promise.all(['e5', 'e6'].map((s) => after.requireTwoPhase(s)));
+      for (const backend of opened.backends()) {
+        expect((await backend.query("SELECT count(*) FROM txn_rows WHERE tag = 'sole'")).rows).toEqual([
+          ['0'],
+        ]);
+      }
+    } finally {
+      await opened.close();
+    }
+  });
+
   it('refuses a shard opened with max_prepared_transactions = 0, naming the shard and the setting', async () => {
     const opened = await openShards(['e8', 'e9'], join(root, 'router-mpt'), 0);
     try {
