@@ -265,6 +265,12 @@ describe('Coordinator.commit', () => {
     const unknown = await errorOf(coordinator.commit(coordinator.newGid(), stranger));
     expect(unknown.message).toMatch(/shard "s9" is unknown here/);
     expect(stranger[0]!.aborted).toBe(1);
+    const longName = new FakeDirectory(['l'.repeat(190)]);
+    const longCoordinator = new Coordinator({ log: new MemoryTxnLog(), shards: longName, routerId: 'r1' });
+    const tooLong = await errorOf(
+      longCoordinator.commit(longCoordinator.newGid(), participantsOn(longName, ['l'.repeat(190)], 'x')),
+    );
+    expect(tooLong.message).toMatch(/cannot be part of a prepared transaction id/);
     const gid = coordinator.newGid();
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));

@@ -13,13 +13,14 @@
 // which recovery forgets it once no shard holds the transaction.
 import type { ShardBackend } from '../backend/shard-backend.js';
 import { type Logger, loggerFor } from '../util/logger.js';
+import { refuseCommit } from './commit-refusal.js';
 import { retryCommitPrepared } from './commit-retry.js';
 import { GidSequence } from './gid.js';
 import { type RecoveryReport, recoverPrepared, type ShardDirectory } from './recovery.js';
 import { checkTwoPhaseCommit } from './two-phase-check.js';
 import { type CommitHooks, type CommitOutcome, TwoPhaseCommit } from './two-phase-commit.js';
-import { messageOf, TxnError, TxnSqlState } from './txn-errors.js';
-import { checkGid, type TxnLog } from './txn-log.js';
+import { TxnError, TxnSqlState } from './txn-errors.js';
+import type { TxnLog } from './txn-log.js';
 import { newTxnCounters, type TxnCounters, type TxnMetrics } from './txn-metrics.js';
 import type { TxnParticipant } from './txn-participant.js';
 
@@ -173,7 +174,12 @@ export class Coordinator {
     participants: readonly TxnParticipant[],
     hooks?: CommitHooks,
   ): Promise<CommitOutcome> {
-    const refusal = this.#refuseCommit(gid, participants);
+    const refusal = refuseCommit(gid, participants, {
+      stopped: this.#stop.signal.aborted,
+      gidPrefix: this.#gids.prefix,
+      active: this.#active,
+      shards: this.#shards,
+    });
     if (refusal) {
       await Promise.allSettled(
         (Array.isArray(participants) ? participants : []).map(async (p) => p?.abort?.()),
@@ -286,50 +292,6 @@ export class Coordinator {
     await this.idle();
   }
 
-  #refuseCommit(gid: string, participants: readonly TxnParticipant[]): TxnError | undefined {
-    if (this.#stop.signal.aborted) {
-      return new TxnError(
-        TxnSqlState.objectNotInPrerequisiteState,
-        'the transaction coordinator is stopped (Switchyard is shutting down); the transaction was rolled back',
-        { gid },
-      );
-    }
-    try {
-      checkGid(gid);
-    } catch (error) {
-      return error as TxnError;
-    }
-    if (!gid.startsWith(this.#gids.prefix)) {
-      return invalid(`transaction id ${gid} was not made by this coordinator; use newGid()`, gid);
-    }
-    if (this.#active.has(gid)) return invalid(`transaction ${gid} is already being committed`, gid);
-    if (!Array.isArray(participants) || participants.length === 0) {
-      return invalid(
-        `transaction ${gid} has no participants: a two-phase commit needs at least one shard`,
-        gid,
-      );
-    }
-    const seen = new Set<string>();
-    for (const p of participants) {
-      if (
-        !p ||
-        typeof p.shard !== 'string' ||
-        typeof p.prepare !== 'function' ||
-        typeof p.abort !== 'function'
-      ) {
-        return invalid(`transaction ${gid}: a participant needs shard, prepare() and abort()`, gid);
-      }
-      if (seen.has(p.shard)) return invalid(`transaction ${gid} names shard "${p.shard}" twice`, gid);
-      seen.add(p.shard);
-      try {
-        this.#shards.backend(p.shard);
-      } catch (error) {
-        return invalid(`transaction ${gid}: shard "${p.shard}" is unknown here (${messageOf(error)})`, gid);
-      }
-    }
-    return undefined;
-  }
-
   #retryCommits(gid: string, shards: readonly string[]): void {
     const pending = new Set(shards);
     this.#retrying.set(gid, pending);
@@ -403,6 +365,6 @@ function checkMs(name: string, value: number): number {
   return value;
 }
 
-function invalid(message: string, gid?: string): TxnError {
-  return new TxnError(TxnSqlState.invalidParameterValue, message, gid === undefined ? {} : { gid });
+function invalid(message: string): TxnError {
+  return new TxnError(TxnSqlState.invalidParameterValue, message);
 }
