@@ -5,7 +5,8 @@
 //   another sharded table would read only the shard's own part of it;
 // - a write to a reference table runs on every shard (the copies stay identical), when it reads no
 //   sharded table;
-// - an INSERT … VALUES whose rows belong to several shards sends each shard its own rows.
+// - an INSERT … VALUES whose rows belong to several shards sends each shard its own rows;
+// - an UPDATE or DELETE whose IN list (or OR) of shard keys reaches several shards runs on those.
 // A function whose value differs from shard to shard (now(), random(), …) is refused in the first
 // two: each shard would write a different value where one database writes one.
 import type { FuncCall, Node } from 'libpg-query';
@@ -61,6 +62,9 @@ export function withMultiShardWrite(
       };
     }
     return { ...plan, route: { type: 'all' }, multiWrite: { kind: 'every', table: route.everyShard } };
+  }
+  if (plan.kind !== 'insert' && route.type === 'shard-key' && route.keys.length > 1) {
+    return { ...plan, multiWrite: { kind: 'keys' } };
   }
   if (plan.kind === 'insert' && route.type === 'shard-key' && route.keys.length > 1) {
     const analysis = analyzeQuery(statement.ast);

@@ -99,11 +99,14 @@ export interface StatementPlan {
   readonly copy?: CopyPlan;
   /**
    * A write on several shards: `every` runs the statement on every shard (route `all`; `reference`:
-   * the copies are identical, so only the first shard's rows and tag go to the client); `rows`
+   * the copies are identical, so only the first shard's rows and tag go to the client); `keys` on
+   * the shards its keys reach; `rows`
    * gives each VALUES row's shard key, in order, for an INSERT whose rows belong to several shards.
    */
   readonly multiWrite?:
     | { readonly kind: 'every'; readonly table: 'sharded' | 'reference' }
+    /** An UPDATE or DELETE whose shard keys (route `shard-key`) reach several shards: each runs it. */
+    | { readonly kind: 'keys' }
     | { readonly kind: 'rows'; readonly table: string; readonly rows: readonly (readonly KeySource[])[] };
   /** EXPLAIN [ANALYZE] of the statement whose route this plan carries. */
   readonly explain?: { readonly analyze: boolean };

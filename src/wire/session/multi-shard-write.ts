@@ -51,12 +51,15 @@ function shardStatements(
 ): Map<string, string> {
   const write = plan.multiWrite!;
   const out = new Map<string, string>();
-  if (write.kind === 'every') {
-    const live = ctx
-      .catalog()
-      .shards.filter((s) => s.status !== 'inactive')
-      .map((s) => s.name);
-    for (const shard of live) out.set(shard, plan.sql);
+  if (write.kind === 'every' || write.kind === 'keys') {
+    const shards =
+      write.kind === 'keys'
+        ? ctx.planner.shardsFor(plan.route, params)
+        : ctx
+            .catalog()
+            .shards.filter((s) => s.status !== 'inactive')
+            .map((s) => s.name);
+    for (const shard of shards) out.set(shard, plan.sql);
     return out;
   }
   // Each shard gets an INSERT of its own VALUES rows (the rest of the statement unchanged).

@@ -1,8 +1,10 @@
 // COPY … FROM STDIN into a sharded table. The client's data is cut into rows as it arrives and each
-// row's shard key placed; at CopyDone the rows, which until distributed writes exist must all belong
-// to one shard, go to that shard as one COPY. The client gets the CopyInResponse of the real table
-// (from a COPY started and aborted on one shard), so formats and column counts are exactly the
-// server's. Rows are held until CopyDone, up to a limit.
+// row's shard key placed; at CopyDone each shard gets its rows as one COPY (with the header or binary
+// file header and trailer). Rows of several shards are copied in one transaction committed with
+// two-phase commit (the client's own transaction, if it has one), so the COPY lands everywhere or
+// nowhere. The client gets the CopyInResponse of the real table (from a COPY started and aborted on
+// one shard), so formats and column counts are exactly the server's. Rows are held until CopyDone,
+// up to a limit.
 import type { Frame } from '../../protocol/message-framer.js';
 import { CopyInRouter, type RoutedCopyPiece } from '../../router/copy-in-router.js';
 import type { StatementPlan } from '../../router/route-plan.js';
@@ -21,6 +23,7 @@ import type { SessionContext } from './session-context.js';
 import { SessionError } from './session-error.js';
 import type { ShardLinks } from './shard-links.js';
 import { B } from './shard-pipe.js';
+import { controlTransaction } from './transaction-control.js';
 
 /** Most COPY data held for one statement before it is refused. */
 export const MAX_BUFFERED_COPY_BYTES = 256 * 1024 * 1024;
@@ -116,10 +119,10 @@ export class ShardedCopyIn {
           { hint: 'split the data into several COPY statements' },
         );
       }
-      if (this.#shards.size > 1) {
+      if (this.#shards.size > 1 && !this.links.coordinator) {
         throw new SessionError(
           SqlState.featureNotSupported,
-          `the COPY rows belong to shards ${[...this.#shards].join(', ')}: a COPY that spans shards needs distributed transactions, which are not supported yet`,
+          `the COPY rows belong to shards ${[...this.#shards].join(', ')}: a COPY that spans shards needs two-phase commit, which this cluster has not enabled`,
           { hint: 'COPY the rows of one shard key (or of keys on one shard) at a time' },
         );
       }
@@ -134,24 +137,44 @@ export class ShardedCopyIn {
   }
 
   async #deliver(): Promise<void> {
-    const [shard] = this.#shards;
-    if (shard === undefined) {
+    const shards = [...this.#shards];
+    if (shards.length === 0) {
       this.send(encodeCommandComplete('COPY 0'));
       return;
     }
+    const own = shards.length > 1 && this.links.transaction === undefined;
+    if (own) {
+      this.links.transaction = { status: 'T', begin: 'BEGIN', shards: [], writeShards: [], savepoints: [] };
+    }
+    let total = 0;
+    try {
+      for (const shard of shards) total += await this.#copyTo(shard);
+      if (own) await controlTransaction(this.links, { type: 'commit' }, 'COMMIT');
+    } catch (error) {
+      if (own) await controlTransaction(this.links, { type: 'rollback' }, 'ROLLBACK').catch(() => {});
+      else if (this.links.transaction) this.links.transaction.status = 'E';
+      throw error;
+    }
+    this.send(encodeCommandComplete(`COPY ${total}`));
+  }
+
+  /** One shard's COPY: the prologue, its rows, the epilogue. Resolves with the rows it copied. */
+  async #copyTo(shard: string): Promise<number> {
     const pipe = await this.links.pipeFor(shard, true);
     const frames: Frame[] = [];
     pipe.send(queryMessage(this.plan.sql), 'query', 'internal', { collect: frames });
     pipe.flush();
     const started = await pipe.drain(() => {});
-    if (!started.copyIn) throw shardError(started.error ?? frames[0]!);
-    for (const chunk of copyDataMessages(this.#pieces)) pipe.sendUnanswered(chunk);
+    if (!started.copyIn) throw shardError(started.error ?? frames[0]!, shard);
+    const mine = this.#pieces.filter((p) => p.type !== 'row' || p.shard === shard);
+    for (const chunk of copyDataMessages(mine)) pipe.sendUnanswered(chunk);
     pipe.sendUnanswered(COPY_DONE);
     pipe.flush();
     const finished = await pipe.drain(() => {});
-    if (finished.error) throw shardError(finished.error);
+    if (finished.error) throw shardError(finished.error, shard);
     const complete = frames.find((f) => f.type === B.commandComplete);
-    this.send(encodeCommandComplete(complete ? decodeCommandComplete(complete) : 'COPY'));
+    const tag = complete ? decodeCommandComplete(complete) : 'COPY 0';
+    return Number(tag.split(' ').at(-1)) || 0;
   }
 }
 
@@ -183,7 +206,8 @@ function* copyDataMessages(pieces: readonly RoutedCopyPiece[]): Generator<Uint8A
   if (size > 0) yield flush();
 }
 
-function shardError(frame: Frame): SessionError {
+function shardError(frame: Frame, shard?: string): SessionError {
   const e = errorMessageOf(frame);
-  return new SessionError(e.code, e.message, e.hint ? { hint: e.hint } : {});
+  const message = shard === undefined ? e.message : `shard ${shard}: ${e.message}`;
+  return new SessionError(e.code, message, e.hint ? { hint: e.hint } : {});
 }
