@@ -1,7 +1,10 @@
 // Statements that run on every shard: DDL of sharded and reference tables (so every shard has the
-// same schema), and COPY … TO STDOUT of a sharded table (every shard's rows, one stream). A sharded
+// same schema; with two-phase commit, atomically), and COPY … TO STDOUT of a sharded table (every
+// shard's rows, one stream). A sharded
 // table created through Switchyard also gets, on each shard, a CHECK constraint that admits only the
 // keys that shard owns, and its shard key types are recorded in the catalog.
+
+import type { KeyType } from '../../keyspace/key-type.js';
 import type { Frame } from '../../protocol/message-framer.js';
 import type { StatementPlan } from '../../router/route-plan.js';
 import { quoteQualified } from '../../sql/quote-ident.js';
@@ -11,7 +14,8 @@ import { errorMessageOf, type InternalResult, runInternal } from './internal-que
 import type { SessionContext } from './session-context.js';
 import { SessionError } from './session-error.js';
 import type { ShardLinks } from './shard-links.js';
-import { B } from './shard-pipe.js';
+import { B, type ShardPipe } from './shard-pipe.js';
+import { controlTransaction } from './transaction-control.js';
 
 const decoder = new TextDecoder();
 
@@ -33,10 +37,16 @@ export async function runOnAllShards(
   plan: StatementPlan,
   send: (bytes: Uint8Array) => void,
 ): Promise<void> {
+  if (ctx.transactions && runsInTransactionBlock(plan)) {
+    await runAtomically(ctx, links, plan, send);
+    return;
+  }
   if (links.transaction) {
     throw new SessionError(
       '0A000',
-      'a statement that changes every shard cannot run inside a transaction block until distributed transactions land',
+      ctx.transactions
+        ? 'this statement cannot run inside a transaction block, so Switchyard runs it on each shard on its own'
+        : 'a statement that changes every shard cannot run inside a transaction block without two-phase commit',
       { hint: 'run it outside BEGIN … COMMIT' },
     );
   }
@@ -60,6 +70,85 @@ export async function runOnAllShards(
   }
   const tag = first?.tags[0] ?? tagOf(plan);
   send(encodeCommandComplete(tag));
+}
+
+/** DDL PostgreSQL runs inside a transaction block (and PREPARE TRANSACTION accepts afterwards). */
+function runsInTransactionBlock(plan: StatementPlan): boolean {
+  return (
+    plan.kind === 'ddl' &&
+    !/\bconcurrently\b/i.test(plan.sql) &&
+    !/\btemp(orary)?\b/i.test(plan.sql) &&
+    !/^\s*(vacuum|(create|drop)\s+(database|tablespace)|alter\s+system|reindex\s+(system|database))\b/i.test(
+      plan.sql,
+    )
+  );
+}
+
+/**
+ * DDL on every shard in one transaction committed with two-phase commit (the client's transaction,
+ * if one is open): every shard changes its schema, or none does. A sharded table created this way
+ * gets its range CHECK on each shard in the same transaction.
+ */
+async function runAtomically(
+  ctx: SessionContext,
+  links: ShardLinks,
+  plan: StatementPlan,
+  send: (bytes: Uint8Array) => void,
+): Promise<void> {
+  const own = links.transaction === undefined;
+  if (own) links.transaction = { status: 'T', begin: 'BEGIN', shards: [], writeShards: [], savepoints: [] };
+  const created = plan.ddl?.checkTable;
+  let keyTypes: KeyType[] | undefined;
+  let first: InternalResult | undefined;
+  try {
+    for (const shard of activeShards(ctx)) {
+      const pipe = await links.pipeFor(shard, true);
+      const result = await runInternal(pipe, plan.sql);
+      if (result.error) throw shardFailure(shard, result.error);
+      first ??= result;
+      if (!created) continue;
+      keyTypes ??= await readKeyTypes(ctx, pipe, created);
+      const checked = await runInternal(pipe, ctx.planner.rangeCheckSql(created, shard, keyTypes));
+      if (checked.error) throw shardFailure(shard, checked.error);
+    }
+    if (own) await controlTransaction(links, { type: 'commit' }, 'COMMIT');
+  } catch (error) {
+    if (own) await controlTransaction(links, { type: 'rollback' }, 'ROLLBACK').catch(() => {});
+    else if (links.transaction) links.transaction.status = 'E';
+    throw error;
+  }
+  if (created && keyTypes) await ctx.learnKeyTypes(created, keyTypes);
+  for (const frame of first?.frames ?? []) if (frame.type === B.noticeResponse) send(frame.raw);
+  send(encodeCommandComplete(first?.tags[0] ?? tagOf(plan)));
+}
+
+/** The shard key column types of `table`, just created on the pipe's shard (same transaction). */
+async function readKeyTypes(ctx: SessionContext, pipe: ShardPipe, table: string): Promise<KeyType[]> {
+  const rule = ctx.catalog().tables[table];
+  if (rule?.kind !== 'sharded')
+    throw new SessionError('XX000', `table ${table} is not sharded in the catalog`);
+  const columns = rule.shardKey.map((c) => `'${c.replaceAll("'", "''")}'`).join(', ');
+  const read = await runInternal(
+    pipe,
+    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a ` +
+      `WHERE a.attrelid = '${quoteQualified(table).replaceAll("'", "''")}'::regclass AND a.attname IN (${columns}) AND NOT a.attisdropped`,
+  );
+  if (read.error) throw shardFailure(pipe.shard, read.error);
+  const typeByColumn = new Map(read.rows.map((r) => [r[0] ?? '', r[1] ?? '']));
+  return rule.shardKey.map((column) => {
+    const type = typeByColumn.get(column);
+    if (!type)
+      throw new SessionError(
+        '42703',
+        `shard key column "${column}" of table ${table} is missing from CREATE TABLE`,
+      );
+    return ctx.planner.keyTypeOf(type);
+  });
+}
+
+function shardFailure(shard: string, frame: Frame): SessionError {
+  const e = errorMessageOf(frame);
+  return new SessionError(e.code, `shard ${shard}: ${e.message}`, e.hint ? { hint: e.hint } : {});
 }
 
 /**
