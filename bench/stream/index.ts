@@ -88,18 +88,27 @@ export async function run(): Promise<void> {
     runs.push(result);
     console.log(
       `${name.padEnd(12)} ${String(result.ms).padStart(6)} ms  ${(result.eventsPerSecond / 1e6).toFixed(2)} M changes/s` +
+        `  ${result.cpuNanosPerChange} ns CPU/change` +
         `  zero-cost ${(result.zeroCostShare * 100).toFixed(0)}%  moved ${(result.movedShare * 100).toFixed(0)}%` +
         `  routing ${result.meanRouteNanos} ns/change`,
     );
   }
   const medianRate = (name: string) =>
     median(runs.filter((r) => r.strategy === name).map((r) => r.eventsPerSecond));
+  const medianCpu = (name: string) =>
+    median(runs.filter((r) => r.strategy === name).map((r) => r.cpuNanosPerChange));
   const smart = medianRate('smart');
   const always = medianRate('always_hash');
   const ratio = Math.round((smart / always) * 100) / 100;
+  const cpuSmart = medianCpu('smart');
+  const cpuAlways = medianCpu('always_hash');
+  const cpuRatio = Math.round((cpuAlways / cpuSmart) * 100) / 100;
   console.log(
     `median: smart ${(smart / 1e6).toFixed(2)} M/s, always_hash ${(always / 1e6).toFixed(2)} M/s, ` +
       `smart / always_hash = ${ratio} (seed 003 claimed a 30–50% gain)`,
+  );
+  console.log(
+    `median CPU per change: smart ${cpuSmart} ns, always_hash ${cpuAlways} ns, always_hash / smart = ${cpuRatio}`,
   );
   const loadAfter = load();
   console.log(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`);
@@ -121,9 +130,12 @@ export async function run(): Promise<void> {
       batchSize: BATCH,
       queueCapacity: CAPACITY,
       singleThreadChangesPerSecond: inlineRate,
+      singleThreadCpuNanosPerChange: inline.cpuNanosPerChange,
       runs,
       medianChangesPerSecond: { smart, always_hash: always },
       smartOverAlwaysHash: ratio,
+      medianCpuNanosPerChange: { smart: cpuSmart, always_hash: cpuAlways },
+      cpuAlwaysHashOverSmart: cpuRatio,
     },
     seed003Claims: {
       note: 'claimed by seed 003, not measured here',
