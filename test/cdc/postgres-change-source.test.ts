@@ -83,6 +83,49 @@ describeWithPostgres('PostgreSQL change source', () => {
     expect(await replica.verify([db], 'items')).toBe(10);
   });
 
+  it('resumes inside a large transaction when the replication connection is cut', async () => {
+    await db.exec('CREATE TABLE wide (id int PRIMARY KEY, body text)');
+    const cut = new PostgresChangeSource({
+      shard: 's0',
+      shardId: 0,
+      consumer: 'cut',
+      connectionString: server.url(),
+      db,
+      slot: (await installPostgresCapture(db, ['cut'])).get('cut')!,
+      statusIntervalMs: 20,
+      maxQueuedEvents: 500,
+    });
+    await db.exec("INSERT INTO wide SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g");
+    const replica = new ChangeReplica({ wide: ['id'] });
+    const stop = new AbortController();
+    let terminated = false;
+    const errors: unknown[] = [];
+    const run = consumeChanges({
+      source: cut,
+      from: null,
+      signal: stop.signal,
+      maxBatch: 200,
+      retryDelayMs: 20,
+      onError: (e) => errors.push(e),
+      handle: async (events) => {
+        replica.apply(events);
+        if (!terminated && replica.applied >= 5000) {
+          terminated = true;
+          await db.query(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name LIKE 'switchyard\\_cut\\_%'",
+          );
+        }
+      },
+    });
+    await until(() => replica.applied >= 20000);
+    stop.abort();
+    await run;
+    await cut.close();
+    expect(errors.some((e) => String(e).includes('replication stream'))).toBe(true);
+    expect(replica.applied).toBe(20000);
+    expect(await replica.verify([db], 'wide')).toBe(20000);
+  });
+
   it('pauses the socket when the consumer is slow, and loses nothing', async () => {
     const slow = source('pause', { maxQueuedEvents: 50 });
     await db.exec('CREATE TABLE bulk (id int PRIMARY KEY)');
@@ -135,7 +178,7 @@ describeWithPostgres('PostgreSQL change source', () => {
     const warnings: string[] = [];
     const logger = { warn: (_fields: unknown, message: string) => warnings.push(message), info: () => {} };
     const capture = await ChangeCapture.start([{ id: 0, name: 's0', primary: server.url(), backend: db }], {
-      consumers: ['crash', 'pause', 'peek'],
+      consumers: ['crash', 'pause', 'peek', 'cut'],
       lagCheckIntervalMs: 0,
       logger: logger as never,
     });
