@@ -162,6 +162,7 @@ export class PgliteBackend implements ShardBackend, ShardConnector {
       },
       { ...serverParameters },
       options.timeoutMs ?? this.#lock.lockTimeoutMs,
+      options.owner,
     );
     this.#raw.add(connection);
     return connection;

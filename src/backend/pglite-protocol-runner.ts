@@ -109,6 +109,15 @@ export class PgliteProtocolRunner {
         return 'terminate';
       } else if (type === FrontendType.query && mayStartCopyIn(input.subarray(offset + 5, end))) {
         if (offset > start) await this.#run(input.subarray(start, offset));
+        const dataEnd = copyDataEnd(input, end);
+        if (dataEnd > 0) {
+          // The COPY's data came with it (Switchyard's own sharded COPY sends it so): one call, no
+          // probe, so nothing runs under a savepoint (COPY … FREEZE needs that).
+          await this.#run(input.subarray(offset, dataEnd));
+          start = dataEnd;
+          offset = dataEnd;
+          continue;
+        }
         start = end;
         await this.#probe(input.subarray(offset, end));
       }
@@ -189,6 +198,23 @@ export class PgliteProtocolRunner {
 /** True for the CommandComplete body "PREPARE TRANSACTION". */
 function isPrepareTransactionTag(body: Uint8Array): boolean {
   return body.length === 20 && body[0] === 0x50 && body[8] === 0x54 && body[12] === 0x53;
+}
+
+/**
+ * Where the CopyData messages following `from` end with CopyDone or CopyFail (the index after it),
+ * or -1 when the input does not hold a whole COPY's data there.
+ */
+function copyDataEnd(input: Uint8Array, from: number): number {
+  let offset = from;
+  while (offset < input.length) {
+    const type = input[offset]!;
+    const end = messageEnd(input, offset);
+    if (end < 0) return -1;
+    if (type === FrontendType.copyDone || type === FrontendType.copyFail) return end;
+    if (type !== FrontendType.copyData) return -1;
+    offset = end;
+  }
+  return -1;
 }
 
 function partialMessageError(shard: string): ShardError {

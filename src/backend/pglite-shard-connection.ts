@@ -12,6 +12,7 @@
 // runs, nothing of this connection is running.
 import type { PGlite } from '@electric-sql/pglite';
 import type { Frame } from '../protocol/message-framer.js';
+import { embeddedWaits } from './embedded-wait-graph.js';
 import { errorResponseMessage } from './error-response.js';
 import type { Release } from './fifo-mutex.js';
 import { PgliteProtocolRunner } from './pglite-protocol-runner.js';
@@ -42,6 +43,15 @@ export interface PgliteConnectionHost {
   forget(connection: PgliteShardConnection): void;
 }
 
+/** The error for a lock wait that would deadlock (see embedded-wait-graph.ts). */
+function deadlockError(shard: string): ShardError {
+  return new ShardError(
+    shard,
+    '40P01',
+    'deadlock detected: this transaction waits for an embedded shard held by a transaction that waits for one this transaction holds (an embedded shard is locked whole by the transaction using it); this transaction is rolled back, retry it',
+  );
+}
+
 /** A raw protocol connection to an embedded shard; see ShardConnection and the file comment. */
 export class PgliteShardConnection implements ShardConnection {
   readonly shared = true;
@@ -63,6 +73,7 @@ export class PgliteShardConnection implements ShardConnection {
     host: PgliteConnectionHost,
     readonly serverParameters: Record<string, string>,
     timeoutMs: number,
+    private readonly owner?: object,
   ) {
     this.#host = host;
     this.#timeoutMs = timeoutMs;
@@ -161,12 +172,20 @@ export class PgliteShardConnection implements ShardConnection {
         } else {
           const waiting = new AbortController();
           this.#waiting = waiting;
+          const owner = this.owner;
+          const shardLock = this.#host.db;
           try {
+            if (owner) {
+              if (embeddedWaits.wouldDeadlock(owner, shardLock)) throw deadlockError(this.shard);
+              embeddedWaits.wait(owner, shardLock);
+            }
             this.#release = await this.#host.lock(this.#timeoutMs, waiting.signal);
+            if (owner) embeddedWaits.hold(shardLock, owner);
           } catch (error) {
             this.#refuse(toShardError(this.shard, error));
             continue;
           } finally {
+            if (owner) embeddedWaits.stopWaiting(owner);
             this.#waiting = undefined;
           }
           if (this.#done || this.#error) break;
@@ -243,6 +262,7 @@ export class PgliteShardConnection implements ShardConnection {
     } catch {
       // The database failed; the lock goes back anyway, and its next user hears of it.
     } finally {
+      if (this.owner) embeddedWaits.release(this.#host.db, this.owner);
       release();
     }
   }
@@ -250,6 +270,7 @@ export class PgliteShardConnection implements ShardConnection {
   #unlock(): void {
     const release = this.#release;
     this.#release = undefined;
+    if (release && this.owner) embeddedWaits.release(this.#host.db, this.owner);
     release?.();
   }
 

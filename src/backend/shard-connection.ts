@@ -14,6 +14,11 @@ export interface ShardConnectOptions {
   readonly timeoutMs?: number;
   /** Aborting gives up waiting. */
   readonly signal?: AbortSignal;
+  /**
+   * The client session the connection works for (any object, the same for all its connections):
+   * embedded shards use it to detect deadlocks between sessions holding several shards.
+   */
+  readonly owner?: object;
 }
 
 /** How `release` gives a connection back. */

@@ -173,6 +173,41 @@ function distributedWrites(placement: () => ShardPlacement): void {
 
 describe('writes across shards (embedded shards)', () => {
   distributedWrites(() => ({ kind: 'embedded', shards: 4 }));
+
+  it('two transactions taking two embedded shards in opposite orders: one gets 40P01, the other commits', async () => {
+    const sy = await startSwitchyard({ kind: 'embedded', shards: 2 }, { sample: true });
+    try {
+      const [first, second] = [await sy.client(), await sy.client()];
+      const owner = async (id: number) => {
+        for (const b of sy.cluster.backends()) {
+          if ((await b.query('SELECT 1 FROM tenants WHERE id = $1', [id])).rows.length > 0) return b.shard;
+        }
+        return undefined;
+      };
+      let other = 2;
+      while ((await owner(other)) === (await owner(1))) other++;
+      await first.query('BEGIN');
+      await first.query("UPDATE tenants SET name = 'first' WHERE id = 1");
+      await second.query('BEGIN');
+      await second.query("UPDATE tenants SET name = 'second' WHERE id = $1", [other]);
+      // first now waits for the shard second holds...
+      const waiting = first.query("UPDATE tenants SET name = 'first' WHERE id = $1", [other]);
+      await new Promise((r) => setTimeout(r, 100));
+      // ...and second asking for first's shard would close the cycle.
+      await expect(second.query("UPDATE tenants SET name = 'second' WHERE id = 1")).rejects.toMatchObject({
+        code: '40P01',
+      });
+      await second.query('ROLLBACK');
+      await waiting;
+      await first.query('COMMIT');
+      const { rows } = await second.query('SELECT name FROM tenants WHERE id IN (1, $1) ORDER BY id', [
+        other,
+      ]);
+      expect(rows.map((r) => r.name)).toEqual(['first', 'first']);
+    } finally {
+      await sy.stop();
+    }
+  });
 });
 
 describeWithPostgres('writes across shards (PostgreSQL shards)', () => {

@@ -146,7 +146,9 @@ export class ShardLinks {
     let opening = this.#opening.get(shard);
     if (!opening) {
       opening = (async () => {
-        const connection = await this.#ctx.connector(shard).connect({ applicationName: 'switchyard' });
+        const connection = await this.#ctx
+          .connector(shard)
+          .connect({ applicationName: 'switchyard', owner: this });
         const pipe = new ShardPipe(connection);
         // (A shared server session gets the settings in #adoptSharedSession.)
         if (this.settings.length > 0 && !connection.shared) {

@@ -15,6 +15,7 @@ import {
   decodeCommandComplete,
   decodeRowDescription,
   encodeCommandComplete,
+  encodeCopyInResponse,
   type FrontendMessage,
 } from '../codec/index.js';
 import { copyFailMessage, queryMessage } from './frontend-messages.js';
@@ -22,7 +23,7 @@ import { errorMessageOf, runInternal } from './internal-query.js';
 import type { SessionContext } from './session-context.js';
 import { SessionError } from './session-error.js';
 import type { ShardLinks } from './shard-links.js';
-import { B } from './shard-pipe.js';
+import { B, type ShardPipe } from './shard-pipe.js';
 import { controlTransaction } from './transaction-control.js';
 
 /** Most COPY data held for one statement before it is refused. */
@@ -53,17 +54,18 @@ export class ShardedCopyIn {
     if (!copy?.table) throw new SessionError('XX000', 'COPY into a sharded table without its routing plan');
     const pipe = await links.pipeFor(links.anyShard(), false);
     let columns: string[] | undefined;
-    if (copy.keyPositions === undefined) {
-      const described = await runInternal(pipe, `SELECT * FROM ${quoteQualified(copy.table)} LIMIT 0`);
-      if (described.error) throw shardError(described.error);
-      const header = described.frames.find((f) => f.type === B.rowDescription);
-      columns = header ? decodeRowDescription(header).map((f) => f.name) : [];
-    }
+    if (copy.keyPositions === undefined) columns = await tableColumns(pipe, copy.table);
     const router = new CopyInRouter(copy, routeResolverFor(ctx.catalog()), columns);
-    // Start the COPY on one shard to get the table's CopyInResponse, then abort it (inside a
-    // transaction, under a savepoint, so the abort does not fail the transaction).
-    const inTransaction = links.transaction !== undefined;
-    if (inTransaction) await runInternal(pipe, 'SAVEPOINT switchyard_copy_probe');
+    if (links.transaction !== undefined) {
+      // Inside a transaction the response is built from the statement and the table's columns: a
+      // probe would need a savepoint, after which COPY … FREEZE of a table truncated earlier in
+      // the transaction is refused (pgbench -i does exactly that).
+      const count = copy.columns?.length ?? columns?.length ?? (await tableColumns(pipe, copy.table)).length;
+      const format = copy.format.format === 'binary' ? 1 : 0;
+      send(encodeCopyInResponse(format, Array(count).fill(format)));
+      return new ShardedCopyIn(links, plan, router, send);
+    }
+    // Start the COPY on one shard to get the table's CopyInResponse, then abort it.
     const frames: Frame[] = [];
     pipe.send(queryMessage(plan.sql), 'query', 'internal', { collect: frames });
     pipe.flush();
@@ -72,12 +74,6 @@ export class ShardedCopyIn {
       pipe.sendUnanswered(copyFailMessage('Switchyard read the COPY format'));
       pipe.flush();
       await pipe.drain(() => {});
-    }
-    if (inTransaction) {
-      await runInternal(
-        pipe,
-        'ROLLBACK TO SAVEPOINT switchyard_copy_probe; RELEASE SAVEPOINT switchyard_copy_probe',
-      );
     }
     if (!started.copyIn) throw shardError(started.error ?? frames[0]!);
     send(started.copyIn.raw.slice());
@@ -162,20 +158,29 @@ export class ShardedCopyIn {
   async #copyTo(shard: string): Promise<number> {
     const pipe = await this.links.pipeFor(shard, true);
     const frames: Frame[] = [];
+    // The data follows the statement without waiting for CopyInResponse: a COPY that fails to start
+    // makes the server ignore it (the protocol's rule), and an embedded shard runs it all in one call.
     pipe.send(queryMessage(this.plan.sql), 'query', 'internal', { collect: frames });
-    pipe.flush();
-    const started = await pipe.drain(() => {});
-    if (!started.copyIn) throw shardError(started.error ?? frames[0]!, shard);
     const mine = this.#pieces.filter((p) => p.type !== 'row' || p.shard === shard);
     for (const chunk of copyDataMessages(mine)) pipe.sendUnanswered(chunk);
     pipe.sendUnanswered(COPY_DONE);
     pipe.flush();
+    const started = await pipe.drain(() => {});
+    if (!started.copyIn) throw shardError(started.error ?? frames[0]!, shard);
     const finished = await pipe.drain(() => {});
     if (finished.error) throw shardError(finished.error, shard);
     const complete = frames.find((f) => f.type === B.commandComplete);
     const tag = complete ? decodeCommandComplete(complete) : 'COPY 0';
     return Number(tag.split(' ').at(-1)) || 0;
   }
+}
+
+/** The table's columns in order, as the shard describes `SELECT *`. */
+async function tableColumns(pipe: ShardPipe, table: string): Promise<string[]> {
+  const described = await runInternal(pipe, `SELECT * FROM ${quoteQualified(table)} LIMIT 0`);
+  if (described.error) throw shardError(described.error);
+  const header = described.frames.find((f) => f.type === B.rowDescription);
+  return header ? decodeRowDescription(header).map((f) => f.name) : [];
 }
 
 const COPY_DONE = Uint8Array.of(0x63, 0, 0, 0, 4);

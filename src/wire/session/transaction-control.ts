@@ -129,7 +129,11 @@ async function endEach(
 ): Promise<void> {
   let failure: SessionError | undefined;
   for (const shard of shards) {
-    const result = await runInternal(await links.pipeFor(shard, false), verb);
+    const pipe = await links.pipeFor(shard, false);
+    // A shard whose BEGIN never ran (its batch was refused, e.g. by deadlock detection) has nothing
+    // to end; on an embedded shard, asking would wait for the shard's lock for nothing.
+    if (pipe.owed === 0 && pipe.connection.transactionStatus === 'I') continue;
+    const result = await runInternal(pipe, verb);
     if (result.error && !failure) {
       const e = errorMessageOf(result.error);
       failure = new SessionError(e.code, `${verb} failed on shard ${shard}: ${e.message}`);
