@@ -34,8 +34,8 @@ const transaction = fc.record({
 });
 const fault = fc.record({
   shard: fc.constantFrom(...shardNames),
-  kind: fc.constantFrom('commitPrepared', 'rollbackPrepared', 'listPrepared') as fc.Arbitrary<
-    'commitPrepared' | 'rollbackPrepared' | 'listPrepared'
+  kind: fc.constantFrom('commitPrepared', 'rollbackPrepared', 'listPrepared', 'busy') as fc.Arbitrary<
+    'commitPrepared' | 'rollbackPrepared' | 'listPrepared' | 'busy'
   >,
   count: fc.integer({ min: 1, max: 3 }),
 });

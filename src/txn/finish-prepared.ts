@@ -5,19 +5,42 @@ import type { Decision } from './txn-log.js';
 /** SQLSTATE of COMMIT/ROLLBACK PREPARED for a gid the shard does not hold. */
 const undefinedObject = '42704';
 
+/** Waits before trying again a gid another session is finishing: 5 ms, doubled 7 times (~1.3 s in all). */
+const busyDelaysMs = [5, 10, 20, 40, 80, 160, 320, 640];
+
 /**
- * Applies `decision` to `gid` on `backend`: COMMIT PREPARED or ROLLBACK PREPARED. A shard that no
- * longer holds the gid (42704) counts as done: somebody applied the same decision already (the
- * coordinator and recovery may race, and a gid only ever gets one decision).
+ * Applies `decision` to `gid` on `backend`: COMMIT PREPARED or ROLLBACK PREPARED. Resolves true when
+ * this call finished the transaction, false when the shard no longer held it (42704): somebody
+ * finished it already (the coordinator and recoveries may race, and every one of them applies the
+ * one decision the log holds, or held before it was forgotten once everything was finished).
  */
-export async function finishPrepared(backend: ShardBackend, gid: string, decision: Decision): Promise<void> {
-  try {
-    if (decision === 'commit') await backend.commitPrepared(gid);
-    else await backend.rollbackPrepared(gid);
-  } catch (error) {
-    if (sqlStateOf(error) === undefinedObject) return;
-    throw error;
+export async function finishPrepared(
+  backend: ShardBackend,
+  gid: string,
+  decision: Decision,
+): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (decision === 'commit') await backend.commitPrepared(gid);
+      else await backend.rollbackPrepared(gid);
+      return true;
+    } catch (error) {
+      if (sqlStateOf(error) === undefinedObject) return false;
+      // Another session (a recovery elsewhere, the coordinator) is finishing it this very moment,
+      // with the same decision: once it is done the gid is gone (42704), unless that session failed.
+      const delay = busyDelaysMs[attempt];
+      if (delay !== undefined && isBusy(error)) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      throw error;
+    }
   }
+}
+
+/** PostgreSQL's "prepared transaction with identifier … is busy" (55000). */
+function isBusy(error: unknown): boolean {
+  return sqlStateOf(error) === '55000' && /\bis busy\b/.test(String((error as Error).message));
 }
 
 /**

@@ -160,6 +160,22 @@ describe('recoverPrepared', () => {
     expect(second.forgotten).toEqual(['sy_other_f_1']);
   });
 
+  it('waits for a part another session is finishing right now ("is busy")', async () => {
+    const { directory, log, context, prepare } = setup();
+    prepare('sy_other_j_1', ['s0', 's1']);
+    await log.decide('sy_other_j_1', 'commit', ['s0', 's1']);
+    directory.backend('s1').faults.busy = 3;
+    const report = await recoverPrepared(context);
+    expect(report.failures).toEqual([]);
+    expect(report.committed).toEqual([{ gid: 'sy_other_j_1', shards: ['s0', 's1'] }]);
+    expect(directory.preparedGids()).toEqual([]);
+    directory.backend('s2').prepare('sy_other_j_2', ['x']);
+    await log.decide('sy_other_j_2', 'abort', ['s2']);
+    directory.backend('s2').faults.busy = 100;
+    const stuck = await recoverPrepared(context);
+    expect(stuck.failures).toMatchObject([{ gid: 'sy_other_j_2', shard: 's2', error: { code: '55000' } }]);
+  });
+
   it('keeps a decision that names a shard this router does not know', async () => {
     const { log, context } = setup();
     await log.decide('sy_other_g_1', 'commit', ['s0', 's7']);

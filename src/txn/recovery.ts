@@ -19,6 +19,11 @@
 //      forgotten, write 'commit' for it unopposed; coordinators refuse to write 'commit' after the
 //      transaction timeout, and the retention is longer than that.
 //
+// A run that looks up a decision another run has just forgotten finds none and may write 'abort'
+// for a transaction that committed: harmless, since a decision is only forgotten once nothing of
+// its transaction is prepared anywhere (its ROLLBACK PREPAREDs find nothing, 42704), and the stray
+// abort is forgotten after the retention like any other.
+//
 // Runs are idempotent and safe concurrently with each other (on any router) and with commits: every
 // action follows the one decision the log holds, and finishing a gid that is already gone is done.
 // Clocks: a prepared transaction's age compares the shard's clock with this router's; a skew only
@@ -36,7 +41,7 @@ export interface ShardDirectory {
   backends(): readonly ShardBackend[];
 }
 
-/** A transaction recovery acted on or left, and the shards where it found it prepared. */
+/** A transaction recovery finished or left, and the shards where this run finished (or left) it. */
 export interface RecoveredTransaction {
   readonly gid: string;
   readonly shards: readonly string[];
@@ -133,13 +138,16 @@ export async function recoverPrepared(context: RecoveryContext): Promise<Recover
     const results = await Promise.allSettled(
       branches.map(async (b) => finishPrepared(backends.get(b.shard)!, b.gid, standing)),
     );
-    const done: string[] = [];
+    const finishedHere: string[] = [];
     results.forEach((result, i) => {
-      if (result.status === 'fulfilled') done.push(shards[i]!);
-      else failures.push({ gid, shard: shards[i]!, error: result.reason });
+      if (result.status === 'rejected') failures.push({ gid, shard: shards[i]!, error: result.reason });
+      else if (result.value) finishedHere.push(shards[i]!);
     });
-    if (done.length < shards.length) stillHeld.add(gid);
-    if (done.length > 0) (standing === 'commit' ? committed : rolledBack).push({ gid, shards: done });
+    if (results.some((r) => r.status === 'rejected')) stillHeld.add(gid);
+    // Parts another router or the coordinator finished meanwhile are not this run's doing.
+    if (finishedHere.length > 0) {
+      (standing === 'commit' ? committed : rolledBack).push({ gid, shards: finishedHere });
+    }
   }
 
   const forgotten: string[] = [];

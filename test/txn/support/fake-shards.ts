@@ -17,6 +17,8 @@ export interface FakeFaults {
   commitPrepared: number;
   rollbackPrepared: number;
   listPrepared: number;
+  /** COMMIT/ROLLBACK PREPARED answering "is busy" (another session is finishing the gid). */
+  busy: number;
 }
 
 /** A shard that holds prepared transactions in memory. */
@@ -24,7 +26,7 @@ export class FakeShard implements ShardBackend {
   /** Rows committed, by the transaction (gid or tag) that wrote them. */
   readonly committed = new Map<string, string[]>();
   readonly prepared = new Map<string, { rows: string[]; at: Date }>();
-  readonly faults: FakeFaults = { commitPrepared: 0, rollbackPrepared: 0, listPrepared: 0 };
+  readonly faults: FakeFaults = { commitPrepared: 0, rollbackPrepared: 0, listPrepared: 0, busy: 0 };
   /** Calls made, in order: `commit gid`, `rollback gid`, `list`. */
   readonly calls: string[] = [];
   maxPreparedTransactions = 64;
@@ -90,6 +92,10 @@ export class FakeShard implements ShardBackend {
   async close(): Promise<void> {}
 
   #take(gid: string): { rows: string[] } {
+    if (this.faults.busy > 0) {
+      this.faults.busy -= 1;
+      throw new ShardError(this.shard, '55000', `prepared transaction with identifier "${gid}" is busy`);
+    }
     const held = this.prepared.get(gid);
     if (!held) {
       throw new ShardError(
