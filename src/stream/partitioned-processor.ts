@@ -134,6 +134,22 @@ export class PartitionedProcessor<E = RoutableEvent> {
     return wait;
   }
 
+  /**
+   * Queues `event` on every partition, in order with what each already holds: for changes that
+   * concern every key (a truncate, which has no row to route by). Returns a promise to await when a
+   * partition is full.
+   */
+  broadcast(event: E): Promise<void> | undefined {
+    this.checkOpen();
+    let wait: Promise<void> | undefined;
+    for (const lane of this.lanes) {
+      const full = lane.push(event);
+      if (full && full !== wait) wait = wait ? Promise.all([wait, full]).then(() => {}) : full;
+    }
+    this.scheduleFlush();
+    return wait;
+  }
+
   /** Sends every partly filled batch now (pushes do this on the next turn of the event loop). */
   flush(): void {
     this.flushScheduled = false;

@@ -17,13 +17,14 @@ export interface TestChange {
 export interface TestCaptureChange {
   readonly shard: string;
   readonly shardId: number;
-  readonly op: 'insert' | 'update' | 'delete';
+  readonly op: 'insert' | 'update' | 'delete' | 'truncate';
   readonly old: { readonly key: bigint; readonly n: number } | null;
   readonly new: { readonly key: bigint; readonly n: number } | null;
 }
 
 function keyAndN(change: TestChange | TestCaptureChange): { key: number; n: number } {
   if ('row' in change) return { key: change.row.key, n: change.row.n };
+  if (change.op === 'truncate') return { key: -1, n: -1 };
   const row = (change.new ?? change.old)!;
   return { key: Number(row.key), n: row.n };
 }
