@@ -156,6 +156,19 @@ describe('Coordinator.commit', () => {
     expect(directory.committedBy('T6')).toEqual([]);
   });
 
+  it('rolls nothing back when the log unexpectedly says commit for a transaction being aborted', async () => {
+    const { directory, log, coordinator } = setup();
+    const gid = coordinator.newGid();
+    await log.decide(gid, 'commit', shards, 'somebody');
+    const failure = new ShardError('s1', '23505', 'duplicate key');
+    const error = await errorOf(
+      coordinator.commit(gid, participantsOn(directory, shards, 'T13', { s1: { failWith: failure } })),
+    );
+    expect(error.code).toBe('XX000');
+    expect(directory.backend('s0').calls).toEqual([]);
+    expect(directory.preparedGids().sort()).toEqual([`${gid}.s0`, `${gid}.s2`]);
+  });
+
   it('tells the caller it committed when a COMMIT PREPARED fails after the decision, and retries it', async () => {
     const { directory, log, coordinator } = setup();
     const gid = coordinator.newGid();

@@ -249,14 +249,25 @@ export class TwoPhaseCommit {
     if (toRollBack.length > 0) {
       let logged = reason.kind === 'abort-stood';
       if (!logged) {
+        let standing: Decision | undefined;
         try {
-          const standing = await host.log.decide(gid, 'abort', toRollBack, host.routerId);
-          // Only this coordinator ever writes 'commit' for its gids, and it has not.
-          logged = standing === 'abort';
+          standing = await host.log.decide(gid, 'abort', toRollBack, host.routerId);
+          logged = true;
         } catch (error) {
           host.logger.warn(
             { err: error, gid },
             'could not log the abort; recovery will roll back after the timeout',
+          );
+        }
+        // Only this coordinator ever writes 'commit' for its gids, and it has not; should the log say
+        // otherwise (a gid reused by hand?), rolling back could split the transaction: leave it be.
+        if (standing === 'commit') {
+          this.state = 'in-doubt';
+          throw new TxnError(
+            TxnSqlState.internalError,
+            `transaction ${gid} has a commit decision in the coordinator log that this coordinator did not write; ` +
+              'nothing was rolled back, and recovery will commit its prepared parts',
+            { gid },
           );
         }
         if (logged) await this.#at('after-decision');

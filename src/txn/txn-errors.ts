@@ -20,6 +20,8 @@ export const TxnSqlState = {
   connectionFailure: '08006',
   /** The coordinator log holds something it did not write. */
   dataCorrupted: 'XX001',
+  /** Something that cannot happen did. */
+  internalError: 'XX000',
 } as const;
 
 /** What a TxnError may say besides its code and message. */
