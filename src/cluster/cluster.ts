@@ -258,8 +258,13 @@ async function startCoordinator(cluster: Cluster, config: ClusterConfig): Promis
     routerId,
     transactionTimeoutMs: settings.timeoutMs,
     abortRetentionMs: Math.max(3_600_000, 2 * settings.timeoutMs),
+    // One process owns an embedded cluster: what an earlier process left undecided is aborted at once.
+    soleCoordinator: cluster.embedded,
     logger: loggerFor('txn', { router: routerId }),
   });
+  // Recovery first: on an embedded shard a prepared transaction left by a crash holds the shard,
+  // and the max_prepared_transactions check would wait for it.
+  await coordinator.startRecovery(settings.recoveryIntervalMs);
   const backends = cluster.backends();
   const checks = await Promise.allSettled(backends.map((b) => coordinator.requireTwoPhase(b.shard)));
   checks.forEach((r, i) => {
@@ -269,7 +274,6 @@ async function startCoordinator(cluster: Cluster, config: ClusterConfig): Promis
       cluster.logger.warn({ shard, err: r.reason }, 'this shard cannot take part in two-phase commit');
     }
   });
-  await coordinator.startRecovery(settings.recoveryIntervalMs);
   return coordinator;
 }
 

@@ -72,6 +72,26 @@ describe('switchyard.yaml configuration', () => {
     expect(problemsOf({ shards: 0 })).toEqual(['shards: expected at least 1 shard']);
   });
 
+  it('reads the stream and transactions sections, naming the path of a mistake', () => {
+    const config = parseConfig({
+      shards: 2,
+      stream: { partitions: 3, workloads: { audit: 'round_robin' } },
+      transactions: { timeoutMs: 5000, idleInTransactionTimeoutMs: 1000 },
+    });
+    expect(config.stream.partitions).toBe(3);
+    expect(config.transactions).toMatchObject({
+      enabled: true,
+      timeoutMs: 5000,
+      idleInTransactionTimeoutMs: 1000,
+    });
+    expect(() => parseConfig({ shards: 2, stream: { workloads: { audit: { strategy: 'bogus' } } } })).toThrow(
+      /stream\.workloads\.audit/,
+    );
+    expect(() => parseConfig({ shards: 2, transactions: { routerId: 'has space' } })).toThrow(
+      /transactions\.routerId/,
+    );
+  });
+
   it('checks references between fields', () => {
     expect(
       problemsOf({

@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { type ZodError, z } from 'zod';
 import { HASHER_NAMES, KEY_TYPES } from '../keyspace/key-type.js';
+import { streamConfigSchema } from '../stream/config.js';
 import { ConfigError } from '../util/errors.js';
 
 const hostPort = z
@@ -116,6 +117,8 @@ export const configSchema = z.strictObject({
     ])
     .default({ method: 'trust', allowOnNetwork: false }),
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** Partitioning of the change stream across workers, per workload (src/stream). */
+  stream: streamConfigSchema.prefault({}),
   /** Transactions across shards (two-phase commit, src/txn). */
   transactions: z
     .strictObject({
