@@ -111,6 +111,37 @@ export function changeCaptureSuite(placement: () => Placement): void {
     expect(await shapesPersisted.verify(sy.cluster.backends(), 'accounts')).toBeGreaterThan(0);
   });
 
+  it('delivers transactions that span shards (two-phase commit through the front end) once on each shard', async () => {
+    const client = await sy.client();
+    const applied = (name: 'views' | 'shapes') => replicas[name].appliedTo.get('accounts') ?? 0;
+    const before = { views: applied('views'), shapes: applied('shapes') };
+    let changed = 0;
+    await client.query('BEGIN');
+    for (const tenant of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const result = await client.query(
+        "INSERT INTO accounts (tenant_id, id, name, balance) VALUES ($1, 900, 'spanning', 1) ON CONFLICT DO NOTHING",
+        [tenant],
+      );
+      changed += result.rowCount ?? 0;
+    }
+    await client.query('COMMIT');
+    // No shard key: every shard, in one distributed transaction.
+    changed += (await client.query("UPDATE accounts SET name = 'everyone' WHERE id = 900")).rowCount ?? 0;
+    await client.query('BEGIN');
+    await client.query("INSERT INTO accounts (tenant_id, id, name) VALUES (1, 901, 'rolled back')");
+    await client.query("INSERT INTO accounts (tenant_id, id, name) VALUES (2, 901, 'rolled back')");
+    await client.query('ROLLBACK');
+    await views.sync();
+    await shapes.sync();
+    expect(changed).toBe(16);
+    const spanning = views.received.filter((e) => e.table === 'accounts' && e.new?.id === 900n);
+    expect(new Set(spanning.map((e) => e.shard)).size).toBeGreaterThan(1);
+    for (const name of ['views', 'shapes'] as const) {
+      expect(applied(name) - before[name]).toBe(changed);
+      expect(await replicas[name].verify(sy.cluster.backends(), 'accounts')).toBeGreaterThan(0);
+    }
+  });
+
   it('types values by their column type and keeps unknown types as text', async () => {
     const client = await sy.client();
     await client.query("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
