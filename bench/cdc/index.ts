@@ -6,9 +6,16 @@
 //    draining a backlog of BENCH_CDC_ROWS inserts;
 //  - live: inserts and capture at the same time for BENCH_CDC_SECONDS, with the delay between the
 //    load's end and the capture having delivered everything.
-// Settings: BENCH_CDC_ROWS (500 000), BENCH_CDC_SECONDS (10).
-import { loadavg } from 'node:os';
+// And for an embedded (PGlite) shard, in the same run: inserts into a table without capture against
+// a captured one (the trigger writes a changelog row per row), and the changelog reader's rate.
+// Settings: BENCH_CDC_ROWS (500 000), BENCH_CDC_SECONDS (10), BENCH_CDC_PGLITE_ROWS (50 000).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PgliteBackend } from '../../src/backend/pglite-backend.js';
 import { PostgresBackend } from '../../src/backend/postgres-backend.js';
+import { installPgliteCapture } from '../../src/cdc/pglite/install-pglite-capture.js';
+import { PgliteChangeSource } from '../../src/cdc/pglite/pglite-change-source.js';
 import { installPostgresCapture } from '../../src/cdc/postgres/install-postgres-capture.js';
 import { PostgresChangeSource } from '../../src/cdc/postgres/postgres-change-source.js';
 import { ReplicationConnection } from '../../src/cdc/postgres/replication-connection.js';
@@ -18,6 +25,7 @@ import { writeResults } from '../lib.js';
 const ROWS = Number(process.env.BENCH_CDC_ROWS ?? 500_000);
 const LIVE_SECONDS = Number(process.env.BENCH_CDC_SECONDS ?? 10);
 const BATCH = 10_000;
+const PGLITE_ROWS = Number(process.env.BENCH_CDC_PGLITE_ROWS ?? 50_000);
 
 const schema =
   'CREATE TABLE events (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, kind text NOT NULL, amount numeric(12,2) NOT NULL, created_at timestamptz NOT NULL)';
@@ -84,6 +92,8 @@ export async function run(): Promise<void> {
     const liveSlot = (await installPostgresCapture(db, ['live'])).get('live')!;
     const live = await liveRun(server, db, liveSlot);
 
+    const embedded = await pgliteRun();
+
     const loadAfter = loadavg();
     const figures = {
       'insert load alone (rows/s)': rate(ROWS, insertMs),
@@ -93,6 +103,9 @@ export async function run(): Promise<void> {
       'live: inserts (rows/s)': live.insertRate,
       'live: change source (events/s)': live.captureRate,
       'live: delivered everything this long after the last insert (ms)': live.catchUpMs,
+      'PGlite: inserts, table not captured (rows/s)': embedded.plainRate,
+      'PGlite: inserts, captured table (rows/s)': embedded.capturedRate,
+      'PGlite: changelog reader (events/s)': embedded.readRate,
     };
     console.table(figures);
     const file = writeResults('cdc', {
@@ -102,6 +115,8 @@ export async function run(): Promise<void> {
         liveSeconds: LIVE_SECONDS,
         liveRowsPerInsertTransaction: 1000,
         liveSlot: 'created after the backlog phases, so it holds only the live inserts',
+        pgliteRows: PGLITE_ROWS,
+        pgliteRowsPerInsertTransaction: 1000,
         table: schema,
         server:
           'one local PostgreSQL 15 server (harness: fsync off, shared_buffers 256MB), reached over loopback TCP',
@@ -113,6 +128,7 @@ export async function run(): Promise<void> {
       ratios: {
         'change source / insert load': round(rate(events, captureMs) / rate(ROWS, insertMs)),
         'change source / raw stream': round(rate(events, captureMs) / rate(ROWS, rawMs)),
+        'PGlite: captured inserts / plain inserts': round(embedded.capturedRate / embedded.plainRate),
       },
     });
     console.log(`wrote ${file}`);
@@ -190,4 +206,43 @@ async function liveRun(server: PgServer, db: PostgresBackend, slot: string) {
     captureRate: rate(events, lastEventAt - t0),
     catchUpMs: Math.round(lastEventAt - endOfLoad),
   };
+}
+
+/** An embedded shard: inserts without and with capture, then the changelog read back. */
+async function pgliteRun() {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-cdc-'));
+  const db = await PgliteBackend.open('s0', join(dir, 's0'));
+  try {
+    const load = async (table: string) => {
+      const t0 = performance.now();
+      for (let from = 1; from <= PGLITE_ROWS; from += 1000) {
+        await db.exec(
+          insertSql(from, Math.min(PGLITE_ROWS, from + 999)).replace('INTO events', `INTO ${table}`),
+        );
+      }
+      return rate(PGLITE_ROWS, performance.now() - t0);
+    };
+    await db.exec(
+      `${schema.replace('TABLE events', 'TABLE plain')}; ${schema.replace('TABLE events', 'TABLE captured')}`,
+    );
+    await installPgliteCapture(db, ['bench']);
+    // The plain table is left out of capture by dropping its triggers.
+    await db.exec('DROP TRIGGER switchyard_cdc_row ON plain; DROP TRIGGER switchyard_cdc_truncate ON plain');
+    const plainRate = await load('plain');
+    const capturedRate = await load('captured');
+    const source = new PgliteChangeSource(db, { shardId: 0, consumer: 'bench' });
+    const t0 = performance.now();
+    let events = 0;
+    for await (const batch of source.read()) {
+      events += batch.length;
+      await source.acknowledge(batch[batch.length - 1]!.position);
+      if (events >= PGLITE_ROWS) break;
+    }
+    const readRate = rate(events, performance.now() - t0);
+    await source.close();
+    return { plainRate, capturedRate, readRate };
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

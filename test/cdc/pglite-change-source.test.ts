@@ -141,4 +141,38 @@ describe('PGlite change source', () => {
     ]);
     await poll.close();
   });
+
+  it("reads values right when a client changed the shared session's output settings", async () => {
+    await db.exec(
+      'CREATE TABLE styled (id int PRIMARY KEY, d date, f float8, b bytea, iv interval, ts timestamptz)',
+    );
+    await db.exec(
+      "SET DateStyle = 'German'; SET extra_float_digits = 0; SET bytea_output = 'escape'; SET IntervalStyle = 'sql_standard'; SET TimeZone = 'Asia/Kolkata'",
+    );
+    try {
+      await db.exec(
+        "INSERT INTO styled VALUES (1, '2024-02-29', 0.1::float8 + 0.2::float8, '\\x00ff', '1 day 02:03:04', '2024-02-29 10:00:00+00')",
+      );
+    } finally {
+      await db.exec(
+        'RESET DateStyle; RESET extra_float_digits; RESET bytea_output; RESET IntervalStyle; RESET TimeZone',
+      );
+    }
+    const source = new PgliteChangeSource(db, { shardId: 0, consumer: 'a', pollIntervalMs: 5 });
+    let event: ChangeEvent | undefined;
+    for await (const batch of source.read()) {
+      await source.acknowledge(batch.at(-1)!.position);
+      event = batch.find((e) => e.table === 'styled');
+      if (event) break;
+    }
+    await source.close();
+    expect(event!.new).toEqual({
+      id: 1,
+      d: Date.UTC(2024, 1, 29) / 86_400_000 - Date.UTC(2000, 0, 1) / 86_400_000,
+      f: 0.1 + 0.2,
+      b: Uint8Array.of(0, 255),
+      iv: { months: 0, days: 1, micros: 7_384_000_000n },
+      ts: BigInt(Date.UTC(2024, 1, 29, 10) - Date.UTC(2000, 0, 1)) * 1000n,
+    });
+  });
 });

@@ -19,11 +19,19 @@
 export const changelogSchema = 'switchyard_cdc';
 
 /** The version of the SQL below; a shard with another version is installed again. */
-export const changelogVersion = 'switchyard change capture 1';
+export const changelogVersion = 'switchyard change capture 2';
 
-/** Output settings the trigger functions print row values with (src/sql/values reads them). */
-const outputSettings = `SET DateStyle = 'ISO, MDY' SET TimeZone = 'UTC' SET IntervalStyle = 'postgres'
-  SET extra_float_digits = 1 SET bytea_output = 'hex'`;
+/**
+ * The settings row values must be printed with for src/sql/values to read them: ISO dates, the
+ * `postgres` interval style, shortest-exact floats, hex bytea (any TimeZone will do: ISO prints a
+ * numeric offset). Embedded shards share one session among all clients, so a client's SET changes
+ * them; the trigger checks and, when they differ, prints the row through a function that applies
+ * them for its own duration (the check is cheap, applying settings on every call is not).
+ */
+const outputSettings = `SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 1
+  SET bytea_output = 'hex'`;
+const standardSettings = `current_setting('DateStyle') = 'ISO, MDY' AND current_setting('IntervalStyle') = 'postgres'
+    AND current_setting('extra_float_digits') = '1' AND current_setting('bytea_output') = 'hex'`;
 
 /** Creates (or replaces) the capture objects; idempotent. */
 export const installChangelogSql = `
@@ -52,11 +60,17 @@ CREATE TABLE IF NOT EXISTS ${changelogSchema}.consumers (
   acknowledged bigint NOT NULL,
   acknowledged_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE OR REPLACE FUNCTION ${changelogSchema}.capture_row() RETURNS trigger LANGUAGE plpgsql
-${outputSettings} AS $fn$
+CREATE OR REPLACE FUNCTION ${changelogSchema}.row_text(r anyelement) RETURNS text LANGUAGE sql
+${outputSettings} AS $fn$ SELECT r::text $fn$;
+CREATE OR REPLACE FUNCTION ${changelogSchema}.capture_row() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  INSERT INTO ${changelogSchema}.changelog (relation, op, old_row, new_row)
-  VALUES (TG_ARGV[0]::integer, substr(TG_OP, 1, 1), OLD::text, NEW::text);
+  IF ${standardSettings} THEN
+    INSERT INTO ${changelogSchema}.changelog (relation, op, old_row, new_row)
+    VALUES (TG_ARGV[0]::integer, substr(TG_OP, 1, 1), OLD::text, NEW::text);
+  ELSE
+    INSERT INTO ${changelogSchema}.changelog (relation, op, old_row, new_row)
+    VALUES (TG_ARGV[0]::integer, substr(TG_OP, 1, 1), ${changelogSchema}.row_text(OLD), ${changelogSchema}.row_text(NEW));
+  END IF;
   RETURN NULL;
 END
 $fn$;
