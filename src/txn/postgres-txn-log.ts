@@ -59,6 +59,8 @@ export class PostgresTxnLog implements TxnLog {
       query_timeout: options.queryTimeoutMs ?? base.query_timeout ?? 10_000,
       keepAlive: true,
       application_name: 'switchyard-txn-log',
+      // A decision must be durable before any COMMIT PREPARED: whatever the database's default.
+      options: '-c synchronous_commit=on',
       max: options.poolSize ?? 4,
       idleTimeoutMillis: 10_000,
     };
@@ -66,10 +68,6 @@ export class PostgresTxnLog implements TxnLog {
     this.location = `table ${this.#table} in ${probe.host}:${probe.port}/${probe.database ?? ''}`;
     const logger = options.logger ?? loggerFor('txn', { log: this.location });
     this.#pool = new pg.Pool(config);
-    // Queued on the new connection before anything else it runs.
-    this.#pool.on('connect', (client) => {
-      client.query('SET synchronous_commit = on').catch(() => {});
-    });
     // An idle connection that dies (server restart) is dropped by the pool; without a listener the
     // 'error' event would crash the process.
     this.#pool.on('error', (error) => logger.debug({ err: error }, 'idle coordinator log connection lost'));
@@ -84,12 +82,17 @@ export class PostgresTxnLog implements TxnLog {
     checkDecideArgs(gid, decision, participants);
     // A row forgotten between the insert and the read (it cannot be in normal operation) is decided again.
     for (let attempt = 0; attempt < 3; attempt++) {
-      await this.#query(
-        `insert into ${this.#table} (gid, decision, participants, decided_at, router)
-           values ($1, $2, $3, now(), $4) on conflict (gid) do nothing`,
+      // One round trip: the row inserted, or (first writer wins) the one already there. The CTE's
+      // snapshot predates the insert, so exactly one of the two branches returns a row.
+      const { rows } = await this.#query<{ decision: Decision }>(
+        `with inserted as (
+           insert into ${this.#table} (gid, decision, participants, decided_at, router)
+             values ($1, $2, $3, now(), $4) on conflict (gid) do nothing returning decision)
+         select decision from inserted
+         union all select decision from ${this.#table} where gid = $1 and not exists (select 1 from inserted)`,
         [gid, decision, [...participants], decidedBy],
       );
-      const standing = await this.decision(gid);
+      const standing = rows[0]?.decision;
       if (standing) return standing;
     }
     throw new TxnLogError(
