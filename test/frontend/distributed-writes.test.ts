@@ -2,7 +2,7 @@
 // over several shards, UPDATE/DELETE without the shard key, multi-row INSERTs whose rows belong to
 // several shards, writes to reference tables. Each is checked shard by shard (every shard has its
 // part, or none has) and against what one database would answer; no prepared transaction remains.
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithPostgres } from '../harness/describe-postgres.js';
 import { type PgServer, startPostgres } from '../harness/postgres-server.js';
@@ -153,6 +153,38 @@ function distributedWrites(placement: () => ShardPlacement): void {
     expect(rows[0].n).toBe(0);
   });
 
+  it('COPY in CSV (with a header) and in binary splits rows across shards and commits them together', async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => 920_000 + i);
+    const csv = `id,name,plan_id,region,created_at\n${ids.map((id) => `${id},"csv, ${id}",2,eu,2025-02-01 00:00:00+00`).join('\n')}\n`;
+    await copyIn(
+      client,
+      'COPY tenants (id, name, plan_id, region, created_at) FROM STDIN WITH (FORMAT csv, HEADER true)',
+      [Buffer.from(csv)],
+    );
+    const binaryIds = ids.map((id) => id + 100);
+    await copyIn(
+      client,
+      'COPY tenants (id, name, plan_id, region, created_at) FROM STDIN WITH (FORMAT binary)',
+      [
+        binaryCopy(
+          binaryIds.map((id) => [
+            int8(BigInt(id)),
+            Buffer.from(`bin ${id}`),
+            int4(3),
+            Buffer.from('us'),
+            timestamptz(0n),
+          ]),
+        ),
+      ],
+    );
+    const where = await shardsOf([...ids, ...binaryIds]);
+    expect(where.size).toBe(16);
+    expect(new Set(where.values()).size).toBeGreaterThan(1);
+    const { rows } = await client.query('SELECT name FROM tenants WHERE id = $1', [binaryIds[3]]);
+    expect(rows).toEqual([{ name: `bin ${binaryIds[3]}` }]);
+    expect(await leftPrepared()).toBe(0);
+  });
+
   it('a write to a reference table changes every copy', async () => {
     await client.query("INSERT INTO plans (id, name, price_cents) VALUES (99, 'enterprise+', 999)");
     for (const backend of sy.cluster.backends()) {
@@ -218,3 +250,83 @@ describeWithPostgres('writes across shards (PostgreSQL shards)', () => {
   afterAll(() => server?.stop());
   distributedWrites(() => ({ kind: 'postgres', server, shards: 4 }));
 });
+
+describeWithPostgres('writes across shards on servers without prepared transactions', () => {
+  let server: PgServer;
+  let sy: Switchyard;
+  beforeAll(async () => {
+    server = await startPostgres({ settings: { max_prepared_transactions: '0' } });
+    sy = await startSwitchyard({ kind: 'postgres', server, shards: 2 }, { sample: true });
+  });
+  afterAll(async () => {
+    await sy?.stop();
+    server?.stop();
+  });
+
+  it('refuses a write across shards naming max_prepared_transactions, and rolls it back', async () => {
+    const client = await sy.client();
+    const before = (await client.query('SELECT count(*)::int AS n FROM tasks')).rows[0].n;
+    const error = await client
+      .query("UPDATE tasks SET status = 'x' WHERE priority = 1")
+      .catch((e: Error) => e);
+    expect(error).toMatchObject({ message: expect.stringContaining('max_prepared_transactions') });
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM tasks WHERE status = 'x'");
+    expect(rows[0].n).toBe(0);
+    // One shard's writes still commit as plain transactions.
+    await client.query("UPDATE tasks SET status = 'solo' WHERE tenant_id = 7 AND id = 181");
+    expect((await client.query('SELECT count(*)::int AS n FROM tasks')).rows[0].n).toBe(before);
+  });
+});
+
+/** Runs COPY … FROM STDIN with `chunks` as its data (node-postgres answers CopyInResponse here). */
+async function copyIn(client: pg.Client, sql: string, chunks: Buffer[]): Promise<void> {
+  interface CopyConnection {
+    sendCopyFromChunk(chunk: Buffer): void;
+    endCopyFrom(): void;
+  }
+  class CopyFrom extends (pg.Query as unknown as new (sql: string) => object) {
+    handleCopyInResponse(connection: CopyConnection): void {
+      for (const chunk of chunks) connection.sendCopyFromChunk(chunk);
+      connection.endCopyFrom();
+    }
+  }
+  const query = new CopyFrom(sql) as unknown as pg.Query;
+  const done = new Promise<void>((resolve, reject) => {
+    query.on('end', () => resolve());
+    query.on('error', reject);
+  });
+  client.query(query);
+  await done;
+}
+
+function int4(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+}
+
+function int8(n: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(n);
+  return b;
+}
+
+/** Microseconds since 2000-01-01 UTC, as timestamptz's binary form. */
+function timestamptz(micros: bigint): Buffer {
+  return int8(micros);
+}
+
+/** PostgreSQL's binary COPY file: signature, flags, extension length, tuples, trailer. */
+function binaryCopy(rows: Buffer[][]): Buffer {
+  const parts: Buffer[] = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), int4(0), int4(0)];
+  for (const row of rows) {
+    const count = Buffer.alloc(2);
+    count.writeInt16BE(row.length);
+    parts.push(count);
+    for (const field of row) parts.push(int4(field.length), field);
+  }
+  const trailer = Buffer.alloc(2);
+  trailer.writeInt16BE(-1);
+  parts.push(trailer);
+  return Buffer.concat(parts);
+}
