@@ -142,7 +142,8 @@ export const configSchema = z.strictObject({
   homeShard: shardName.optional(),
   tables: z
     .record(z.string().regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?$/, 'expected a table name'), tableEntry)
-    .default({}), // --- change capture (src/cdc) ---
+    .default({}),
+  /** Change capture (src/cdc): the consumers whose positions the shards keep, polling, lag warnings. */
   cdc: z
     .strictObject({
       consumers: z
@@ -170,7 +171,6 @@ export const configSchema = z.strictObject({
         .default({ warnBytes: 1024 ** 3, warnSeconds: 300, checkIntervalMs: 60_000 }),
     })
     .optional(),
-  // --- end of change capture ---
 });
 
 /** A validated configuration, with defaults filled in and `dataDir` absolute. */
