@@ -188,6 +188,19 @@ describeWithPostgres('PostgreSQL change source', () => {
     ]);
   });
 
+  it('says when the server does not run with wal_level = logical', async () => {
+    const replica = await startPostgres({ settings: { wal_level: 'replica' } });
+    const plain = new PostgresBackend('s9', { connectionString: replica.url() });
+    try {
+      await expect(installPostgresCapture(plain, ['views'])).rejects.toThrow(
+        /wal_level = replica; set wal_level = logical in postgresql.conf/,
+      );
+    } finally {
+      await plain.close();
+      replica.stop();
+    }
+  });
+
   it('names the privileges it lacks, with the SQL an administrator can run', async () => {
     const admin = new pg.Client(server.url());
     await admin.connect();

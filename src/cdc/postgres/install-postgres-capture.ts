@@ -64,11 +64,18 @@ export async function installPostgresCapture(
   consumers: readonly string[],
 ): Promise<Map<string, string>> {
   const shard = db.shard;
-  const [database, superuser, replication] = (
+  const [database, superuser, replication, walLevel] = (
     await db.query(
-      'SELECT current_database(), rolsuper, rolreplication FROM pg_roles WHERE rolname = current_user',
+      "SELECT current_database(), rolsuper, rolreplication, current_setting('wal_level') FROM pg_roles WHERE rolname = current_user",
     )
   ).rows[0]!;
+  if (walLevel !== 'logical') {
+    throw new CdcError(
+      CdcErrorCode.notInPrerequisiteState,
+      `change capture needs logical decoding, but the server runs with wal_level = ${walLevel}; set wal_level = logical in postgresql.conf and restart the server`,
+      { shard },
+    );
+  }
   const installed = await isInstalled(db);
   if (!installed && superuser !== 't') {
     throw new CdcError(
