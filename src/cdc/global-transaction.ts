@@ -35,3 +35,16 @@ export async function tagGlobalTransaction(session: ShardQueryable, globalId: st
   }
   await session.query(tagGlobalTransactionSql, [globalId]);
 }
+
+/**
+ * `tagGlobalTransactionSql` with the id written in (the wire session sends it as a simple Query
+ * ahead of a shard's first write in a transaction).
+ *
+ * @throws CdcError 22023 for an invalid id
+ */
+export function tagGlobalTransactionStatement(globalId: string): string {
+  if (!isValidGid(globalId)) {
+    throw new CdcError(CdcErrorCode.invalidParameter, `invalid global transaction id for tagging`);
+  }
+  return tagGlobalTransactionSql.replaceAll('$1', `'${globalId}'`);
+}

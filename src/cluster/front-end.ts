@@ -63,6 +63,7 @@ export async function startFrontEnd(cluster: Cluster, options: FrontEndOptions =
     logger,
     sequentialScatter: options.sequentialScatter === true,
     idleInTransactionTimeoutMs: config.transactions.idleInTransactionTimeoutMs,
+    tagGlobalTransactions: config.cdc !== undefined,
     ...(cluster.coordinator ? { transactions: sessionTransactions(cluster, cluster.coordinator) } : {}),
   };
   let sessions = 0;

@@ -235,6 +235,34 @@ export function changeCaptureSuite(placement: () => Placement): void {
     );
   });
 
+  it('gives every shard part of a transaction committed through Switchyard the same global id', async () => {
+    const client = await sy.client();
+    // Two tenants on different shards.
+    const shardOf = async (tenant: number) => {
+      for (const b of sy.cluster.backends()) {
+        if ((await b.query('SELECT 1 FROM accounts WHERE tenant_id = $1', [tenant])).rows.length > 0)
+          return b.shard;
+      }
+      return undefined;
+    };
+    await client.query("INSERT INTO accounts (tenant_id, id, name) VALUES (9001, 1, 'g'), (9002, 1, 'g')");
+    let other = 9002;
+    while ((await shardOf(other)) === (await shardOf(9001))) {
+      other++;
+      await client.query("INSERT INTO accounts (tenant_id, id, name) VALUES ($1, 1, 'g')", [other]);
+    }
+    await client.query('BEGIN');
+    await client.query("UPDATE accounts SET name = 'global' WHERE tenant_id = 9001 AND id = 1");
+    await client.query("UPDATE accounts SET name = 'global' WHERE tenant_id = $1 AND id = 1", [other]);
+    await client.query('COMMIT');
+    await views.sync();
+    const parts = views.received.filter((e) => e.table === 'accounts' && e.new?.name === 'global');
+    expect(parts.map((e) => e.shard).sort()).toEqual([await shardOf(9001), await shardOf(other)].sort());
+    const ids = new Set(parts.map((e) => e.transaction.globalId));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^sy_/);
+  });
+
   it('reports a consumer that falls behind, in bytes and seconds', async () => {
     // `idle` is registered but never reads: everything since start-up waits for it.
     const source = sy.cluster.changes.source('s0', 'idle');

@@ -66,6 +66,11 @@ export interface SessionContext {
    * transaction back (as PostgreSQL's idle_in_transaction_session_timeout); 0 or absent: never.
    */
   readonly idleInTransactionTimeoutMs?: number;
+  /**
+   * Change capture is on: a transaction's first write on each shard is preceded by a statement that
+   * tags the shard's part with the transaction's global id (src/cdc/global-transaction.ts).
+   */
+  readonly tagGlobalTransactions?: boolean;
   /** Two-phase commit; without it a transaction may write to one shard only. */
   readonly transactions?: SessionTransactions;
   /**

@@ -5,6 +5,8 @@
 // An explicit transaction (or the implicit one of a multi-statement query string) may write to
 // several shards when the cluster has a two-phase-commit coordinator; an extended-protocol batch
 // without BEGIN commits each shard at Sync, so it may write to one shard only.
+
+import { tagGlobalTransactionStatement } from '../../cdc/global-transaction.js';
 import { SqlState } from '../../util/errors.js';
 import { queryMessage, SYNC } from './frontend-messages.js';
 import type { SessionContext } from './session-context.js';
@@ -20,6 +22,8 @@ export interface Transaction {
   readonly shards: string[];
   /** The shards written to, in order of first write. */
   readonly writeShards: string[];
+  /** The global transaction id, once given (the first tagged write, or the two-phase commit). */
+  gid?: string;
   /** Open savepoints, oldest first; a shard joining later gets them too. */
   readonly savepoints: string[];
 }
@@ -99,7 +103,14 @@ export class ShardLinks {
     }
     if (writes) {
       if (!txn) this.batchWriteShard = shard;
-      else if (!txn.writeShards.includes(shard)) txn.writeShards.push(shard);
+      else if (!txn.writeShards.includes(shard)) {
+        txn.writeShards.push(shard);
+        const coordinator = this.#ctx.transactions;
+        if (this.#ctx.tagGlobalTransactions && coordinator) {
+          txn.gid ??= coordinator.newGid();
+          pipe.send(queryMessage(tagGlobalTransactionStatement(txn.gid)), 'query', 'internal');
+        }
+      }
     }
     this.touched.add(pipe);
     return pipe;

@@ -114,7 +114,7 @@ async function finish(links: ShardLinks, verb: 'COMMIT' | 'ROLLBACK'): Promise<v
   const coordinator = links.coordinator;
   if (verb === 'COMMIT' && written.length > 1 && coordinator) {
     await endEach(links, readOnly, 'COMMIT');
-    await commitAcrossShards(links, coordinator, written);
+    await commitAcrossShards(links, coordinator, written, txn.gid);
     return;
   }
   await endEach(links, [...readOnly, ...written], verb);
@@ -147,6 +147,7 @@ async function commitAcrossShards(
   links: ShardLinks,
   coordinator: NonNullable<ShardLinks['coordinator']>,
   shards: readonly string[],
+  gid = coordinator.newGid(),
 ): Promise<void> {
   const participants = await Promise.all(
     shards.map(async (shard) => {
@@ -168,7 +169,7 @@ async function commitAcrossShards(
     }),
   );
   try {
-    await coordinator.commit(coordinator.newGid(), participants);
+    await coordinator.commit(gid, participants);
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
     throw new SessionError(
