@@ -129,7 +129,7 @@ describe('statements that would need several shards are refused', () => {
     ],
     [
       'UPDATE users SET name = $1',
-      /this UPDATE writes to every shard of "users": a write across shards is not supported until distributed transactions land/,
+      /this UPDATE writes to every shard of "users", which needs two-phase commit/,
     ],
     ['DELETE FROM users WHERE name = $1', /this DELETE writes to every shard of "users"/],
   ])('%s', (sql, message) => {
@@ -395,12 +395,14 @@ describe('reference tables, unsharded tables and queries without tables', () => 
     'UPDATE countries SET name = $1 WHERE code = $2',
     'DELETE FROM countries',
     "INSERT INTO countries VALUES ('x')",
-  ])('refuses the write %s to a reference table', (sql) => {
+  ])('marks the write %s to a reference table as one for every shard', (sql) => {
     const route = plan(sql).route;
     expect(route).toMatchObject({ type: 'refused', code: '0A000' });
     expect(route.type === 'refused' && route.message).toMatch(
-      /^a write to a reference table changes every shard: writing to "countries" is not supported until distributed transactions land/,
+      /^a write to a reference table changes every shard: writing to "countries" needs two-phase commit/,
     );
+    // The marker the full planner turns into a write on every shard (multi-shard-write.ts).
+    expect(route).toMatchObject({ everyShard: 'reference' });
   });
 
   it('refuses MERGE and cursors in queries', () => {

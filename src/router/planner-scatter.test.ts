@@ -45,8 +45,16 @@ describe('planner: cross-shard reads become scatter-gathers', () => {
       code: '0A000',
       message: expect.stringMatching(/window/i),
     });
-    // Writes never scatter.
-    expect(planner.plan('UPDATE users SET name = $1')[0]?.route.type).toBe('refused');
+    // Writes never scatter: a write across shards runs on each shard it changes (two-phase commit).
+    const [write] = planner.plan('UPDATE users SET name = $1');
+    expect(write?.route.type).toBe('all');
+    expect(write?.multiWrite).toEqual({ kind: 'every', table: 'sharded' });
+    expect(write?.scatter).toBeUndefined();
+    // …unless each shard would write a different value.
+    expect(planner.plan('UPDATE users SET name = now()::text')[0]?.route).toMatchObject({
+      type: 'refused',
+      message: expect.stringContaining('now() would give a different value on each shard'),
+    });
     // Joins of tables that are not co-located stay refused.
     expect(planner.plan('SELECT * FROM users u JOIN items i ON i.id = u.id')[0]?.route.type).toBe('refused');
   });
