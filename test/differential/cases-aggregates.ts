@@ -64,6 +64,13 @@ export const aggregateCases: readonly Case[] = [
   {
     sql: 'SELECT count(DISTINCT product_id) FILTER (WHERE gift), count(DISTINCT qty), max(unit_price) FROM order_lines',
   },
+  { sql: 'SELECT max(born) - min(born) FROM customers' },
+  { sql: 'SELECT min(born) + 30, max(born) - 7, 1 + max(born) FROM customers' },
+  { sql: 'SELECT max(created_at) - min(created_at) FROM customers' },
+  { sql: "SELECT max(placed_at) - interval '2 hours', min(placed_at) + interval '90 minutes' FROM orders" },
+  {
+    sql: "SELECT max(ordered_on) + interval '1 mon 2 days', min(ordered_on) - interval '1 year' FROM orders",
+  },
   { sql: 'SELECT count(*) FILTER (WHERE active), count(*) FILTER (WHERE NOT active) FROM customers' },
   { sql: "SELECT sum(total) FILTER (WHERE status = 'paid'), avg(total) FILTER (WHERE paid) FROM orders" },
   { sql: 'SELECT max(score) FILTER (WHERE tier = 1), min(born) FILTER (WHERE tier = 5) FROM customers' },

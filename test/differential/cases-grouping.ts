@@ -53,6 +53,11 @@ export const groupingCases: readonly Case[] = [
   { sql: 'SELECT status, count(DISTINCT discount), count(discount) FROM orders GROUP BY status' },
   { sql: 'SELECT customer_id, count(DISTINCT status) FROM orders GROUP BY customer_id' },
   {
+    sql: 'SELECT tier, max(born) - min(born) AS span FROM customers GROUP BY tier ORDER BY span DESC NULLS LAST, tier',
+    ordered: true,
+  },
+  { sql: 'SELECT status, max(placed_at) - min(placed_at) FROM orders GROUP BY status' },
+  {
     sql: 'SELECT status, count(DISTINCT customer_id), count(DISTINCT paid), sum(DISTINCT total) FROM orders GROUP BY status',
   },
   {

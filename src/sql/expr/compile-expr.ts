@@ -12,6 +12,7 @@ import { compileFunction } from './call-function.js';
 import { castValue, isTextLike, toText } from './cast-value.js';
 import { coerce, commonType, compareAs, comparisonType } from './compare-values.js';
 import { type CompiledExpr, type ExprScope, unsupportedExpr } from './compiled-expr.js';
+import { datetimeOperator } from './datetime-arithmetic.js';
 import { isIntegerType, isNumericType, operatorType } from './numeric-tower.js';
 import { typeNameOid } from './type-name.js';
 
@@ -232,6 +233,12 @@ function compileAExpr(e: AExpr, c: (n: Node | undefined) => CompiledExpr): Compi
     const left = c(e.lexpr);
     const right = c(e.rexpr);
     if (COMPARISONS.has(op)) return comparison(op, left, right);
+    const datetime = ARITHMETIC.has(op) ? datetimeOperator(op, left.typeOid, right.typeOid) : undefined;
+    if (datetime) {
+      return strict(datetime.result, [coerce(left, datetime.left), coerce(right, datetime.right)], ([a, b]) =>
+        datetime.apply(a ?? null, b ?? null),
+      );
+    }
     if (ARITHMETIC.has(op) && (isNumericType(left.typeOid) || isNumericType(right.typeOid))) {
       const lt = left.typeOid === TypeOid.unknown ? right.typeOid : left.typeOid;
       const rt = right.typeOid === TypeOid.unknown ? left.typeOid : right.typeOid;

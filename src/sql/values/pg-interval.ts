@@ -35,7 +35,26 @@ function outOfRange(): SwitchyardError {
   return new SwitchyardError('22008', 'interval out of range');
 }
 
-const PART_RE = /^([+-]?\d+) (years?|mons?|days?)$/;
+// interval_out prints years, mons and days; the other units are input forms people write in queries
+// (`interval '2 hours'`), with whole numbers.
+const PART_RE =
+  /^([+-]?\d+) (years?|yrs?|mons?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?|milliseconds?|msecs?|microseconds?|usecs?)$/;
+const UNIT_MICROS: Readonly<Record<string, bigint>> = {
+  h: 3_600_000_000n,
+  mi: 60_000_000n,
+  s: 1_000_000n,
+  ms: 1000n,
+  mu: 1n,
+};
+
+function unitMicros(unit: string): bigint | undefined {
+  if (unit.startsWith('h')) return UNIT_MICROS.h;
+  if (unit.startsWith('min')) return UNIT_MICROS.mi;
+  if (unit.startsWith('s')) return UNIT_MICROS.s;
+  if (unit.startsWith('mil') || unit.startsWith('ms')) return UNIT_MICROS.ms;
+  if (unit.startsWith('mic') || unit.startsWith('us')) return UNIT_MICROS.mu;
+  return undefined;
+}
 const TIME_RE = /^([+-]?)(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 
 /** Parses interval text as printed with IntervalStyle postgres. */
@@ -53,9 +72,13 @@ export function parseInterval(text: string): PgInterval {
     const part = unit === undefined ? null : PART_RE.exec(`${word} ${unit}`);
     if (part) {
       const n = Number(part[1]);
-      if (part[2]?.startsWith('year')) months += n * 12;
-      else if (part[2]?.startsWith('mon')) months += n;
-      else days += n;
+      const name = part[2] ?? '';
+      const micro = unitMicros(name);
+      if (name.startsWith('y')) months += n * 12;
+      else if (name.startsWith('mo')) months += n;
+      else if (name.startsWith('w')) days += n * 7;
+      else if (name.startsWith('d')) days += n;
+      else if (micro !== undefined) micros += BigInt(part[1] ?? '0') * micro;
       i++;
       continue;
     }
