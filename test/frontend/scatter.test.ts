@@ -159,6 +159,21 @@ function scatterSuite(placement: () => ShardPlacement, makeOracle: () => Promise
     expect(single.some((l) => l.includes('Scan'))).toBe(true);
   });
 
+  it("prints merged min/max timestamptz in the session's TimeZone, as one database does", async () => {
+    const paris = await sy.client();
+    await paris.query("SET TimeZone = 'Europe/Paris'");
+    await oracle.query("SET TimeZone = 'Europe/Paris'", []);
+    try {
+      const sql = 'SELECT max(created_at), min(created_at) FROM users';
+      const mine = await paris.query({ text: sql, rowMode: 'array', types: raw });
+      const theirs = await oracle.query(sql, []);
+      expect(mine.rows).toEqual(theirs.rows);
+      expect(String(mine.rows[0][0])).toMatch(/\+0[12]$/);
+    } finally {
+      await oracle.query('RESET TimeZone', []);
+    }
+  });
+
   it('refuses what the merge cannot answer exactly, saying what would work', async () => {
     await expect(client.query("SELECT string_agg(name, ',') FROM tenants")).rejects.toMatchObject({
       code: '0A000',

@@ -49,6 +49,36 @@ function collecting(
   };
 }
 
+/**
+ * min / max: the winning input's own text, as a shard printed it. Re-printing would be equal in
+ * value but could differ in form (a timestamptz in the session's TimeZone, which the merge does not
+ * know, would come out in UTC).
+ */
+function choosing(name: 'min' | 'max', oid: number): AggregateCombiner {
+  const resultType = aggregateResultType(name, oid);
+  const type = pgType(oid);
+  const sign = name === 'min' ? -1 : 1;
+  return {
+    resultType,
+    create() {
+      let best: PgValue = null;
+      let text: TextValue = null;
+      return {
+        add(values) {
+          const candidate = values[0];
+          if (candidate === null || candidate === undefined) return;
+          const value = type.parse(candidate);
+          if (best === null || type.compare(value, best) * sign > 0) {
+            best = value;
+            text = candidate;
+          }
+        },
+        result: () => text,
+      };
+    },
+  };
+}
+
 /** MergeValues over PostgreSQL's types (src/sql/values). Text orders by the shards' C collation. */
 export const pgMergeValues: MergeValues = {
   compare: (oid, a, b) => {
@@ -77,6 +107,7 @@ export const pgMergeValues: MergeValues = {
         partialTypes,
       );
     }
+    if (name === 'min' || name === 'max') return choosing(name, first);
     const arg = name === 'sum' ? (ARG_OF_SUM.get(first) ?? first) : first;
     return collecting(
       aggregateResultType(name, name === 'count' ? undefined : arg),
@@ -85,6 +116,7 @@ export const pgMergeValues: MergeValues = {
     );
   },
   aggregateValues(name: MergeAggregateName, argType: number): AggregateCombiner {
+    if (name === 'min' || name === 'max') return choosing(name, argType);
     if (name === 'count') {
       return collecting(TypeOid.int8, ([values]) => BigInt((values ?? []).filter((v) => v !== null).length), [
         argType,
