@@ -3,6 +3,7 @@
 // LISTENing on its own connection reloads within moments. A broken LISTEN connection is reopened and
 // followed by a reload, so a change made while it was down is not missed.
 import pg from 'pg';
+import { createTableOnce } from '../util/create-table-once.js';
 import { ConfigError } from '../util/errors.js';
 import { type Logger, loggerFor } from '../util/logger.js';
 import type { Catalog } from './catalog.js';
@@ -191,24 +192,17 @@ export class PostgresCatalogStore implements CatalogStore {
     return this.#schemaReady;
   }
 
-  async #createSchema(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      // Routers starting together would race CREATE TABLE IF NOT EXISTS into a unique violation.
-      await client.query('begin');
-      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`switchyard:${this.#table}`]);
-      await client.query(`create table if not exists ${this.#table} (
+  #createSchema(): Promise<void> {
+    return createTableOnce(
+      this.#pool,
+      this.#table,
+      `create table if not exists ${this.#table} (
         id int primary key check (id = 1),
         version bigint not null check (version >= 0),
         document jsonb not null,
         updated_at timestamptz not null default now()
-      )`);
-      await client.query('commit');
-      client.release();
-    } catch (error) {
-      client.release(error as Error); // the connection may be broken: do not reuse it
-      throw error;
-    }
+      )`,
+    );
   }
 
   #unavailable(error: unknown): Error {

@@ -5,6 +5,7 @@
 // `synchronous_commit = on`, so a decision is flushed to the database's WAL before the call resolves,
 // whatever the database's default.
 import pg from 'pg';
+import { createTableOnce } from '../util/create-table-once.js';
 import { type Logger, loggerFor } from '../util/logger.js';
 import { messageOf, TxnLogError, TxnSqlState } from './txn-errors.js';
 import { checkDecideArgs, checkGid, type Decision, type DecisionRecord, type TxnLog } from './txn-log.js';
@@ -169,25 +170,18 @@ export class PostgresTxnLog implements TxnLog {
     return this.#schemaReady;
   }
 
-  async #createSchema(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      // Routers starting together would race CREATE TABLE IF NOT EXISTS into a unique violation.
-      await client.query('begin');
-      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`switchyard:${this.#table}`]);
-      await client.query(`create table if not exists ${this.#table} (
+  #createSchema(): Promise<void> {
+    return createTableOnce(
+      this.#pool,
+      this.#table,
+      `create table if not exists ${this.#table} (
         gid text primary key,
         decision text not null check (decision in ('commit', 'abort')),
         participants text[] not null,
         decided_at timestamptz not null default now(),
         router text not null default ''
-      )`);
-      await client.query('commit');
-      client.release();
-    } catch (error) {
-      client.release(error as Error); // the connection may be broken: do not reuse it
-      throw error;
-    }
+      )`,
+    );
   }
 
   #failure(error: unknown): TxnLogError {
