@@ -3,21 +3,14 @@
 // coordinator log a file beside them), the process is killed with SIGKILL in the middle of the run
 // and started again, twice. Afterwards every transaction is wholly there or wholly absent (the TPC-B
 // invariant holds shard by shard) and no prepared transaction is left on any shard.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PgliteBackend } from '../../src/backend/pglite-backend.js';
 import { describeWithPostgres } from '../harness/describe-postgres.js';
-import { findPgBin, freePort } from '../harness/postgres-server.js';
-
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'switchyard.js');
-
-interface Router {
-  readonly child: ChildProcess;
-  output: string;
-}
+import { freePort } from '../harness/postgres-server.js';
+import { killRouter, pgbench, pgbenchInBackground, type Router, startRouter } from './processes.js';
 
 // pgbench comes with the PostgreSQL binaries, hence the same condition as the real-server suites.
 describeWithPostgres('embedded shards: SIGKILL in the middle of two-phase commits', () => {
@@ -44,76 +37,30 @@ describeWithPostgres('embedded shards: SIGKILL in the middle of two-phase commit
         '',
       ].join('\n'),
     );
-    router = await startRouter();
-    const init = pgbench(['-i', '-s', '1']);
+    router = await startRouter(config);
+    const init = pgbench(port, ['-i', '-s', '1'], 120_000);
     expect(init.status, init.output).toBe(0);
   }, 120_000);
 
-  afterAll(() => {
-    router?.child.kill('SIGKILL');
+  afterAll(async () => {
+    await killRouter(router);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startRouter(): Promise<Router> {
-    const child = spawn(process.execPath, [bin, 'up', '--config', config], {
-      env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const run: Router = { child, output: '' };
-    child.stdout?.on('data', (d: Buffer) => (run.output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (run.output += d.toString()));
-    const deadline = Date.now() + 60_000;
-    while (!run.output.includes('Press Ctrl-C to stop.')) {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`Switchyard did not start:\n${run.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return run;
-  }
-
-  function pgbench(args: string[]): { status: number | null; output: string } {
-    const result = spawnSync(
-      join(findPgBin()!, 'pgbench'),
-      [...args, '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres'],
-      { encoding: 'utf8', timeout: 120_000 },
-    );
-    return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
-  }
-
-  function pgbenchInBackground(seconds: number): Promise<string> {
-    const child = spawn(
-      join(findPgBin()!, 'pgbench'),
-      ['-n', '-c', '4', '-j', '2', '--max-tries=20', '-T', String(seconds)].concat([
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-U',
-        'postgres',
-        'postgres',
-      ]),
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    return new Promise((resolve) => child.on('exit', () => resolve(output)));
-  }
+  const load = ['-n', '-c', '4', '-j', '2', '--max-tries=20', '-T'];
 
   it('each transaction is wholly committed or wholly absent after two kills, with nothing left prepared', async () => {
     for (let kill = 0; kill < 2; kill++) {
-      const running = pgbenchInBackground(8);
+      const running = pgbenchInBackground(port, [...load, '8']);
       await new Promise((r) => setTimeout(r, 3000));
-      router?.child.kill('SIGKILL');
-      await new Promise<void>((resolve) => router?.child.on('exit', () => resolve()));
+      await killRouter(router);
       await running;
-      router = await startRouter(); // recovery runs before clients are served
+      router = await startRouter(config); // recovery runs before clients are served
     }
-    const last = pgbench(['-n', '-c', '4', '-j', '2', '--max-tries=20', '-T', '3']);
+    const last = pgbench(port, [...load, '3'], 120_000);
     expect(last.status, last.output).toBe(0);
     // Stop cleanly, then read every shard's own database.
-    router?.child.kill('SIGTERM');
-    await new Promise<void>((resolve) => router?.child.on('exit', () => resolve()));
+    await killRouter(router, 'SIGTERM');
     router = undefined;
     const sums = [0n, 0n, 0n, 0n];
     let history = 0;

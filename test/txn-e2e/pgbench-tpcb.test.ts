@@ -5,24 +5,18 @@
 // sum(history.delta), and no prepared transaction is left. Then the same while the Switchyard
 // process is killed with SIGKILL and started again twice during the run. (Runs after the first use
 // -n: pgbench otherwise truncates pgbench_history at its start, which would break the invariant.)
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithPostgres } from '../harness/describe-postgres.js';
-import { findPgBin, freePort, type PgServer, startPostgres } from '../harness/postgres-server.js';
+import { freePort, type PgServer, startPostgres } from '../harness/postgres-server.js';
+import { killRouter, pgbench, pgbenchInBackground, type Router, startRouter } from './processes.js';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'switchyard.js');
 const SHARDS = ['s0', 's1', 's2', 's3'];
 /** Seconds of each pgbench run (the issue asks for 60 s with 8 clients). */
 const RUN_SECONDS = Number(process.env.TPCB_SECONDS ?? 60);
-
-interface Router {
-  readonly child: ChildProcess;
-  output: string;
-}
 
 describeWithPostgres('pgbench TPC-B across 4 PostgreSQL shards through Switchyard', () => {
   let server: PgServer;
@@ -59,70 +53,19 @@ describeWithPostgres('pgbench TPC-B across 4 PostgreSQL shards through Switchyar
         '',
       ].join('\n'),
     );
-    router = await startRouter();
-    const init = pgbench(['-i', '-s', '2']);
+    router = await startRouter(config);
+    const init = bench(['-i', '-s', '2']);
     expect(init.status, init.output).toBe(0);
   }, 180_000);
 
   afterAll(async () => {
-    router?.child.kill('SIGKILL');
+    await killRouter(router);
     server?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startRouter(): Promise<Router> {
-    const child = spawn(process.execPath, [bin, 'up', '--config', config], {
-      env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const run: Router = { child, output: '' };
-    child.stdout?.on('data', (d: Buffer) => (run.output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (run.output += d.toString()));
-    const deadline = Date.now() + 60_000;
-    while (!run.output.includes('Press Ctrl-C to stop.')) {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`Switchyard did not start:\n${run.output}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return run;
-  }
-
-  function pgbench(args: string[]): { status: number | null; output: string } {
-    const result = spawnSync(
-      join(findPgBin()!, 'pgbench'),
-      [...args, '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres'],
-      { encoding: 'utf8', timeout: (RUN_SECONDS + 120) * 1000 },
-    );
-    return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
-  }
-
-  /** Runs pgbench in the background (to kill the router under it). */
-  function pgbenchInBackground(seconds: number): Promise<string> {
-    const child = spawn(
-      join(findPgBin()!, 'pgbench'),
-      [
-        '-n',
-        '-c',
-        '8',
-        '-j',
-        '2',
-        '-T',
-        String(seconds),
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-U',
-        'postgres',
-        'postgres',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    return new Promise((resolve) => child.on('exit', () => resolve(output)));
-  }
+  const load = ['-n', '-c', '8', '-j', '2', '-T'];
+  const bench = (args: string[]) => pgbench(port, args, (RUN_SECONDS + 120) * 1000);
 
   /** The TPC-B sums and the prepared transactions left, read from the shards themselves. */
   async function invariant(): Promise<{ sums: bigint[]; history: number; prepared: number }> {
@@ -166,7 +109,7 @@ describeWithPostgres('pgbench TPC-B across 4 PostgreSQL shards through Switchyar
   it(
     `8 clients for ${RUN_SECONDS} s keep sum(abalance) = sum(tbalance) = sum(bbalance) = sum(delta)`,
     async () => {
-      const run = pgbench(['-c', '8', '-j', '2', '-T', String(RUN_SECONDS)]);
+      const run = bench(['-c', '8', '-j', '2', '-T', String(RUN_SECONDS)]);
       expect(run.status, run.output).toBe(0);
       const processed = Number(/number of transactions actually processed: (\d+)/.exec(run.output)?.[1]);
       expect(processed).toBeGreaterThan(0);
@@ -185,14 +128,13 @@ describeWithPostgres('pgbench TPC-B across 4 PostgreSQL shards through Switchyar
       const before = await invariant();
       const third = Math.max(5, Math.round(RUN_SECONDS / 3));
       for (let kill = 0; kill < 2; kill++) {
-        const running = pgbenchInBackground(third * 2);
+        const running = pgbenchInBackground(port, [...load, String(third * 2)]);
         await new Promise((r) => setTimeout(r, third * 1000));
-        router?.child.kill('SIGKILL');
-        await new Promise<void>((resolve) => router?.child.on('exit', () => resolve()));
+        await killRouter(router);
         await running; // every client lost its connection
-        router = await startRouter();
+        router = await startRouter(config);
       }
-      const last = pgbench(['-n', '-c', '8', '-j', '2', '-T', String(third)]);
+      const last = bench([...load, String(third)]);
       expect(last.status, last.output).toBe(0);
       const state = await settled();
       expect(state.prepared).toBe(0);
