@@ -15,7 +15,7 @@ import type { SessionContext } from './session-context.js';
 import { SessionError } from './session-error.js';
 import type { ShardLinks } from './shard-links.js';
 import { B, type ShardPipe } from './shard-pipe.js';
-import { controlTransaction } from './transaction-control.js';
+import { inTransaction } from './transaction-control.js';
 
 const decoder = new TextDecoder();
 
@@ -95,12 +95,10 @@ async function runAtomically(
   plan: StatementPlan,
   send: (bytes: Uint8Array) => void,
 ): Promise<void> {
-  const own = links.transaction === undefined;
-  if (own) links.transaction = { status: 'T', begin: 'BEGIN', shards: [], writeShards: [], savepoints: [] };
   const created = plan.ddl?.checkTable;
   let keyTypes: KeyType[] | undefined;
   let first: InternalResult | undefined;
-  try {
+  await inTransaction(links, async () => {
     for (const shard of activeShards(ctx)) {
       const pipe = await links.pipeFor(shard, true);
       const result = await runInternal(pipe, plan.sql);
@@ -111,12 +109,7 @@ async function runAtomically(
       const checked = await runInternal(pipe, ctx.planner.rangeCheckSql(created, shard, keyTypes));
       if (checked.error) throw shardFailure(shard, checked.error);
     }
-    if (own) await controlTransaction(links, { type: 'commit' }, 'COMMIT');
-  } catch (error) {
-    if (own) await controlTransaction(links, { type: 'rollback' }, 'ROLLBACK').catch(() => {});
-    else if (links.transaction) links.transaction.status = 'E';
-    throw error;
-  }
+  });
   if (created && keyTypes) await ctx.learnKeyTypes(created, keyTypes);
   for (const frame of first?.frames ?? []) if (frame.type === B.noticeResponse) send(frame.raw);
   send(encodeCommandComplete(first?.tags[0] ?? tagOf(plan)));

@@ -20,7 +20,7 @@ import type { SessionOutput } from './session-output.js';
 import type { ShardLinks } from './shard-links.js';
 import { B } from './shard-pipe.js';
 import { parameterTypes } from './shard-rows.js';
-import { controlTransaction } from './transaction-control.js';
+import { inTransaction } from './transaction-control.js';
 
 /** How the client gets the answer. */
 export interface MultiWriteOptions {
@@ -120,14 +120,12 @@ export async function runMultiShardWrite(
     );
   }
   const statements = shardStatements(ctx, plan, params);
-  const own = links.transaction === undefined;
-  if (own) links.transaction = { status: 'T', begin: 'BEGIN', shards: [], writeShards: [], savepoints: [] };
   const reference = plan.multiWrite?.kind === 'every' && plan.multiWrite.table === 'reference';
   const rows: Uint8Array[] = [];
   let description: Uint8Array | undefined;
   let count = 0;
   let verb = '';
-  try {
+  await inTransaction(links, async () => {
     let first = true;
     for (const [shard, sql] of statements) {
       const pipe = await links.pipeFor(shard, true);
@@ -170,12 +168,7 @@ export async function runMultiShardWrite(
       }
       first = false;
     }
-    if (own) await controlTransaction(links, { type: 'commit' }, 'COMMIT');
-  } catch (error) {
-    if (own) await controlTransaction(links, { type: 'rollback' }, 'ROLLBACK').catch(() => {});
-    else if (links.transaction) links.transaction.status = 'E';
-    throw error;
-  }
+  });
   if (options.describe && description) out.push(description);
   for (const row of rows) out.push(row);
   out.push(encodeCommandComplete(`${verb} ${count}`));

@@ -24,7 +24,7 @@ import type { SessionContext } from './session-context.js';
 import { SessionError } from './session-error.js';
 import type { ShardLinks } from './shard-links.js';
 import { B, type ShardPipe } from './shard-pipe.js';
-import { controlTransaction } from './transaction-control.js';
+import { inTransaction } from './transaction-control.js';
 
 /** Most COPY data held for one statement before it is refused. */
 export const MAX_BUFFERED_COPY_BYTES = 256 * 1024 * 1024;
@@ -138,19 +138,13 @@ export class ShardedCopyIn {
       this.send(encodeCommandComplete('COPY 0'));
       return;
     }
-    const own = shards.length > 1 && this.links.transaction === undefined;
-    if (own) {
-      this.links.transaction = { status: 'T', begin: 'BEGIN', shards: [], writeShards: [], savepoints: [] };
-    }
     let total = 0;
-    try {
+    const copyAll = async () => {
       for (const shard of shards) total += await this.#copyTo(shard);
-      if (own) await controlTransaction(this.links, { type: 'commit' }, 'COMMIT');
-    } catch (error) {
-      if (own) await controlTransaction(this.links, { type: 'rollback' }, 'ROLLBACK').catch(() => {});
-      else if (this.links.transaction) this.links.transaction.status = 'E';
-      throw error;
-    }
+    };
+    // Rows of one shard outside a transaction are one autocommitted COPY, as without Switchyard.
+    if (shards.length > 1 || this.links.transaction) await inTransaction(this.links, copyAll);
+    else await copyAll();
     this.send(encodeCommandComplete(`COPY ${total}`));
   }
 

@@ -18,7 +18,7 @@ import { errorResponseFor, SessionError } from './session-error.js';
 import type { SessionOutput } from './session-output.js';
 import type { ShardLinks } from './shard-links.js';
 import type { DrainOutcome, ShardPipe } from './shard-pipe.js';
-import { controlTransaction } from './transaction-control.js';
+import { controlTransaction, inTransaction } from './transaction-control.js';
 
 /** Statement kinds forwarded to one shard as they are. */
 export const forwardable: ReadonlySet<string> = new Set([
@@ -126,20 +126,9 @@ export class StatementRunner {
       for (const plan of plans) await this.runStatement(plan);
       return;
     }
-    this.links.transaction = {
-      status: 'T',
-      begin: 'BEGIN',
-      shards: [],
-      writeShards: [],
-      savepoints: [],
-    };
-    try {
+    await inTransaction(this.links, async () => {
       for (const plan of plans) await this.runStatement(plan);
-    } catch (error) {
-      await controlTransaction(this.links, { type: 'rollback' }, 'ROLLBACK').catch(() => {});
-      throw error;
-    }
-    await controlTransaction(this.links, { type: 'commit' }, 'COMMIT');
+    });
   }
 
   /** Runs one whole statement (of a query string, or a portal the session answers itself). */

@@ -8,7 +8,7 @@ import type { TransactionAction } from '../../router/route-plan.js';
 import type { NoticeFields } from '../codec/index.js';
 import { errorMessageOf, runInternal } from './internal-query.js';
 import { SessionError } from './session-error.js';
-import type { ShardLinks } from './shard-links.js';
+import type { ShardLinks, Transaction } from './shard-links.js';
 
 /** What the client is told: a command tag, and optionally a warning before it. */
 export interface TransactionReply {
@@ -42,7 +42,7 @@ export async function controlTransaction(
           },
         };
       }
-      links.transaction = { status: 'T', begin: sql, shards: [], writeShards: [], savepoints: [] };
+      links.transaction = newTransaction(sql);
       return { tag: 'BEGIN' };
     case 'commit': {
       if (!txn) return { tag: 'COMMIT', warning: noTransaction('COMMIT') };
@@ -84,9 +84,41 @@ export async function controlTransaction(
   }
 }
 
+/** A transaction just begun with `begin` (no shard has joined yet). */
+export function newTransaction(begin: string): Transaction {
+  return { status: 'T', begin, shards: [], writeShards: [], savepoints: [] };
+}
+
+/**
+ * Runs `work` inside the client's transaction, or else inside one of its own that commits when
+ * `work` succeeds (with two-phase commit if it wrote to several shards) and rolls back when it
+ * fails: what a statement writing to several shards, or a query string reaching several, needs
+ * to be atomic. A failure inside the client's transaction aborts it.
+ */
+export async function inTransaction<T>(links: ShardLinks, work: () => Promise<T>): Promise<T> {
+  if (links.transaction) {
+    try {
+      return await work();
+    } catch (error) {
+      if (links.transaction) links.transaction.status = 'E';
+      throw error;
+    }
+  }
+  links.transaction = newTransaction('BEGIN');
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await controlTransaction(links, { type: 'rollback' }, 'ROLLBACK').catch(() => {});
+    throw error;
+  }
+  await controlTransaction(links, { type: 'commit' }, 'COMMIT');
+  return result;
+}
+
 /** COMMIT/ROLLBACK AND CHAIN: a new transaction with the same characteristics as the last. */
 function chain(links: ShardLinks, begin: string): void {
-  links.transaction = { status: 'T', begin, shards: [], writeShards: [], savepoints: [] };
+  links.transaction = newTransaction(begin);
 }
 
 /** Sends `sql` to every shard in the transaction; the first error is the client's error. */
